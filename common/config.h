@@ -1,0 +1,76 @@
+/*
+ * config.h - the cluster file: one INI file describes a whole cluster.
+ *
+ *     [cluster]
+ *     name = local
+ *     clock = hlc            ; hlc | wall
+ *     durability = nosync    ; sync | nosync
+ *     data_dir = run/local   ; relative to the current directory
+ *
+ *     [node m1]
+ *     role = master          ; master | replica
+ *     client = tcp://127.0.0.1:7101
+ *     peer = tcp://127.0.0.1:7201
+ *
+ * docs/config.md documents every key. The parser is pure (text in, struct
+ * out) and reports the first problem as "FILE:LINE: message" in err.
+ */
+#ifndef MM_CONFIG_H
+#define MM_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "hlc.h"
+#include "store.h"
+
+#define CONFIG_NAME_MAX 32
+#define CONFIG_ENDPOINT_MAX 128
+#define CONFIG_PATH_MAX 256
+
+typedef enum {
+    ROLE_MASTER = 0,  /* multi-master: takes writes, streams to followers */
+    ROLE_REPLICA = 1, /* read-only follower of every master */
+} node_role_t;
+
+typedef struct {
+    char name[CONFIG_NAME_MAX];
+    uint16_t id;                         /* origin id, 1..MM_MAX_NODES */
+    node_role_t role;
+    char client[CONFIG_ENDPOINT_MAX];    /* requests from clients */
+    char peer[CONFIG_ENDPOINT_MAX];      /* replication (masters only) */
+    int64_t clock_offset_ms;             /* injected skew at start-up */
+} config_node_t;
+
+typedef struct {
+    char name[CONFIG_NAME_MAX];
+    hlc_mode_t clock;
+    store_durability_t durability;
+    char data_dir[CONFIG_PATH_MAX];
+    int heartbeat_ms;  /* idle beat interval (default 100) */
+    int liveness;      /* beats missed before a peer counts as gone (5) */
+    int window;        /* unacknowledged records per follower (4096) */
+    int cache_mb;      /* Berkeley DB cache per node (64) */
+    int nnodes;
+    config_node_t nodes[MM_MAX_NODES];
+} config_t;
+
+/*
+ * Parses INI text. source names the text in messages. Returns 0, or
+ * MM_ERR_CONFIG with "source:line: message" in err. Checks: known sections
+ * and keys, valid values, unique names, ids and endpoints, every master has
+ * a peer endpoint, at least one master.
+ */
+int config_parse(const char *text, const char *source, config_t *out,
+                 char *err, size_t errlen);
+
+/* Reads and parses a file. Same returns; a missing file is reported. */
+int config_load(const char *path, config_t *out, char *err, size_t errlen);
+
+/* The node with that name or id, or NULL. Borrowed from c. */
+const config_node_t *config_node(const config_t *c, const char *name);
+const config_node_t *config_node_by_id(const config_t *c, uint16_t id);
+
+const char *config_role_name(node_role_t r);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * store.h - a node's Berkeley DB store: the data, the replication log, and
+ * the applied vector, changed together in one transaction.
+ *
+ * One transactional environment per node (a directory), with three
+ * databases:
+ *
+ *     data  key           -> record (record.h)     what reads see
+ *     log   (origin, seq) -> key + record          every write this node
+ *                                                  applied, its own and
+ *                                                  other masters', in
+ *                                                  sequence order per origin
+ *     meta  "applied/<o>" -> seq (8 bytes)         highest seq applied from
+ *           "epoch"       -> epoch (4 bytes)       origin o, gap-free
+ *
+ * Writes happen in batches: store_begin(), any number of store_apply(),
+ * store_commit(). A batch is one Berkeley DB transaction, so applying a
+ * write, appending it to the log and advancing applied[origin] either all
+ * happen or none do: a replayed write is harmless and a crash loses nothing
+ * that was committed. With STORE_SYNC the commit waits for one fsync for the
+ * whole batch (group commit); with STORE_NOSYNC the commit writes the log to
+ * the operating system without fsync, which survives a process crash but
+ * not a power loss.
+ *
+ * The store never hands out pointers into Berkeley DB's buffers: values are
+ * copied into caller buffers, and callbacks get pointers valid only during
+ * the call.
+ */
+#ifndef MM_STORE_H
+#define MM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "lww.h"
+#include "record.h"
+
+typedef struct store store_t;
+
+typedef enum { STORE_NOSYNC = 0, STORE_SYNC = 1 } store_durability_t;
+
+typedef struct {
+    const char *dir;               /* created if missing */
+    store_durability_t durability;
+    size_t cache_bytes;            /* 0: 64 MiB */
+} store_opts_t;
+
+/*
+ * Opens (creating and recovering as needed) the environment in opts->dir.
+ * Returns NULL and a message in err on failure. Caller owns the returned
+ * object and destroys it with store_destroy().
+ */
+store_t *store_open(const store_opts_t *opts, char *err, size_t errlen);
+
+/* Aborts any open batch, closes the databases and environment, and sets
+ * *s to NULL. Accepts NULL and a pointer to NULL. */
+void store_destroy(store_t **s);
+
+/* Starts a batch. MM_ERR_STATE if one is open. */
+int store_begin(store_t *s);
+/* Commits the open batch (one log flush). On failure the batch is aborted. */
+int store_commit(store_t *s);
+/* Aborts the open batch, if any; the applied vector goes back with it. */
+void store_abort(store_t *s);
+
+/*
+ * Reads key. Inside a batch it sees the batch's own writes. On a hit, copies
+ * the record into *out with out->value pointing into vbuf (vcap bytes).
+ * Returns 1 (found), 0 (never written), MM_ERR_NOSPACE, or a DB error. A
+ * tombstone is found: check record_is_tombstone().
+ */
+int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
+              uint8_t *vbuf, size_t vcap);
+
+typedef enum {
+    STORE_STORED = 0,    /* the write won LWW and is now the key's value */
+    STORE_KEPT = 1,      /* it lost LWW: logged, but the value is unchanged */
+    STORE_DUPLICATE = 2, /* seq <= applied[origin]: already applied */
+} store_result_t;
+
+typedef struct {
+    store_result_t result;
+    lww_verdict_t verdict;   /* as decided by lww_decide() */
+    int had_existing;        /* the key held a record before */
+    mm_stamp_t other_stamp;  /* the existing record's pair, if any */
+    uint16_t other_origin;
+    uint64_t other_seq;
+} store_outcome_t;
+
+/*
+ * Applies one write inside the open batch: LWW against the key's record
+ * (lww_decide()), appends it to the log and advances applied[origin], all in
+ * the batch transaction. rec->seq must be applied[origin] + 1; a lower seq is
+ * STORE_DUPLICATE (nothing done) and a higher one is MM_ERR_STATE (a gap:
+ * the caller must resync). Returns 0 and fills *out, or a negative code.
+ */
+int store_apply(store_t *s, const uint8_t *key, size_t klen,
+                const record_t *rec, store_outcome_t *out);
+
+/* Highest committed seq applied from origin (0 if none). */
+uint64_t store_applied(const store_t *s, uint16_t origin);
+/* The next seq for origin inside the open batch: applied + writes so far. */
+uint64_t store_next_seq(const store_t *s, uint16_t origin);
+
+/* The durable cluster epoch (1 for a new store) and setting it (its own
+ * transaction; MM_ERR_STATE inside a batch). */
+uint32_t store_epoch(const store_t *s);
+int store_set_epoch(store_t *s, uint32_t epoch);
+
+/*
+ * Callback for the scans. key and rec (and rec->value) are valid only during
+ * the call. Return 0 to go on, non-zero to stop.
+ */
+typedef int (*store_visit_fn)(void *arg, const uint8_t *key, size_t klen,
+                              const record_t *rec);
+
+/*
+ * Visits origin's committed log entries with seq >= from_seq, in order, at
+ * most max of them. Returns the number visited or a negative code.
+ */
+int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq,
+                   size_t max, store_visit_fn fn, void *arg);
+
+/*
+ * Visits committed keys in byte order, starting strictly after `after`
+ * (alen 0: from the first key), at most max of them, tombstones included.
+ * Returns the number visited or a negative code.
+ */
+int store_scan(store_t *s, const uint8_t *after, size_t alen, size_t max,
+               store_visit_fn fn, void *arg);
+
+#endif
