@@ -32,7 +32,7 @@ LIB := $(BUILD)/libmm.a
 # The history checker's pure core, shared by mm-check and its unit tests.
 CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check.c))
 
-PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport
+PROGRAMS := mm-master mm-replica mmctl mm-load mm-freeport mm-rawsend
 PROG_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -71,6 +71,7 @@ $(BIN)/mmctl: $(BUILD)/obj/client/mmctl.o $(LIB)
 $(BIN)/mm-load: $(BUILD)/obj/experiments/mm_load.o $(LIB)
 $(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
+$(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
 
 $(PROG_BINS):
 	@mkdir -p $(dir $@)

@@ -35,11 +35,11 @@ typedef enum {
 
 typedef struct {
     char name[CONFIG_NAME_MAX];
-    uint16_t id;                         /* origin id, 1..MM_MAX_NODES */
+    uint16_t id; /* origin id, 1..MM_MAX_NODES */
     node_role_t role;
-    char client[CONFIG_ENDPOINT_MAX];    /* requests from clients */
-    char peer[CONFIG_ENDPOINT_MAX];      /* replication (masters only) */
-    int64_t clock_offset_ms;             /* injected skew at start-up */
+    char client[CONFIG_ENDPOINT_MAX]; /* requests from clients */
+    char peer[CONFIG_ENDPOINT_MAX];   /* replication (masters only) */
+    int64_t clock_offset_ms;          /* injected skew at start-up */
 } config_node_t;
 
 typedef struct {
@@ -47,10 +47,10 @@ typedef struct {
     hlc_mode_t clock;
     store_durability_t durability;
     char data_dir[CONFIG_PATH_MAX];
-    int heartbeat_ms;  /* idle beat interval (default 100) */
-    int liveness;      /* beats missed before a peer counts as gone (5) */
-    int window;        /* unacknowledged records per follower (4096) */
-    int cache_mb;      /* Berkeley DB cache per node (64) */
+    int heartbeat_ms; /* idle beat interval (default 100) */
+    int liveness;     /* beats missed before a peer counts as gone (5) */
+    int window;       /* unacknowledged records per follower (4096) */
+    int cache_mb;     /* Berkeley DB cache per node (64) */
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
 } config_t;
@@ -61,8 +61,8 @@ typedef struct {
  * and keys, valid values, unique names, ids and endpoints, every master has
  * a peer endpoint, at least one master.
  */
-int config_parse(const char *text, const char *source, config_t *out,
-                 char *err, size_t errlen);
+int config_parse(const char *text, const char *source, config_t *out, char *err,
+                 size_t errlen);
 
 /* Reads and parses a file. Same returns; a missing file is reported. */
 int config_load(const char *path, config_t *out, char *err, size_t errlen);

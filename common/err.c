@@ -1,5 +1,4 @@
 /* err.c - descriptions of the codes in err.h. */
-#define _DEFAULT_SOURCE
 #include <string.h>
 #include <db.h>
 #include "err.h"

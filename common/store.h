@@ -39,9 +39,9 @@ typedef struct store store_t;
 typedef enum { STORE_NOSYNC = 0, STORE_SYNC = 1 } store_durability_t;
 
 typedef struct {
-    const char *dir;               /* created if missing */
+    const char *dir; /* created if missing */
     store_durability_t durability;
-    size_t cache_bytes;            /* 0: 64 MiB */
+    size_t cache_bytes; /* 0: 64 MiB */
 } store_opts_t;
 
 /*
@@ -79,9 +79,9 @@ typedef enum {
 
 typedef struct {
     store_result_t result;
-    lww_verdict_t verdict;   /* as decided by lww_decide() */
-    int had_existing;        /* the key held a record before */
-    mm_stamp_t other_stamp;  /* the existing record's pair, if any */
+    lww_verdict_t verdict;  /* as decided by lww_decide() */
+    int had_existing;       /* the key held a record before */
+    mm_stamp_t other_stamp; /* the existing record's pair, if any */
     uint16_t other_origin;
     uint64_t other_seq;
 } store_outcome_t;
@@ -117,8 +117,8 @@ typedef int (*store_visit_fn)(void *arg, const uint8_t *key, size_t klen,
  * Visits origin's committed log entries with seq >= from_seq, in order, at
  * most max of them. Returns the number visited or a negative code.
  */
-int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq,
-                   size_t max, store_visit_fn fn, void *arg);
+int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
+                   store_visit_fn fn, void *arg);
 
 /*
  * Visits committed keys in byte order, starting strictly after `after`

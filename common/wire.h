@@ -20,7 +20,7 @@
  *     36     8    reqid        client: request id, echoed in the reply;
  *                              replication: the follower's session number
  *     44     2    key length   k, at most MM_KEY_MAX
- *     46     4    value length n, at most MM_VALUE_MAX
+ *     46     4    value length n, at most WIRE_VALUE_MAX
  *     50     k    key
  *     50+k   n    value
  *
@@ -35,7 +35,9 @@
  *                                       tombstone if deleted, else 0)
  *     DUMP    key = resume after it  -> DUMP_REPLY: value = entries, each a
  *                                       4-byte length + log entry (record.h);
- *                                       flag MORE if keys remain
+ *                                       seq = entry count; key = last key;
+ *                                       flag MORE if the page was full (the
+ *                                       next page may be empty)
  *     STATUS                         -> STATUS_REPLY: value = text lines
  *                                       "name=value"
  *     PING                           -> PONG
@@ -66,6 +68,14 @@
 #define WIRE_VERSION 1
 #define WIRE_HEADER_SIZE 50
 #define WIRE_VEC_ENTRY 10
+/*
+ * A frame's value may be a little larger than a client value may be, so that
+ * one DUMP page can always carry a key with a value of MM_VALUE_MAX. Nodes
+ * refuse client values over MM_VALUE_MAX themselves.
+ */
+#define WIRE_VALUE_MAX (MM_VALUE_MAX + 64 * 1024)
+/* Byte offset of reqid: a master patches it into pre-encoded REC frames. */
+#define WIRE_OFF_REQID 36
 
 typedef enum {
     WIRE_PUT = 1,
@@ -105,7 +115,7 @@ typedef struct {
     uint64_t stamp;
     uint64_t prev_stamp;
     uint64_t reqid;
-    const uint8_t *key;   /* Borrowed. */
+    const uint8_t *key; /* Borrowed. */
     uint32_t klen;
     const uint8_t *value; /* Borrowed. */
     uint32_t vlen;

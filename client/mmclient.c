@@ -1,0 +1,215 @@
+/*
+ * mmclient.c - a DEALER connection to a node, with request ids; and the dump
+ * line format. See mmclient.h.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "mmclient.h"
+#include "transport.h"
+
+struct mmc {
+    void *ctx;
+    int own_ctx; /* 1: we made ctx and must terminate it */
+    void *sock;
+    uint64_t next_id;
+    zmq_msg_t msg; /* the last reply; the decoded frame borrows from it */
+    int have_msg;
+};
+
+mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen)
+{
+    mmc_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    c->own_ctx = ctx == NULL;
+    c->ctx = ctx ? ctx : zmq_ctx_new();
+    if (!c->ctx) {
+        snprintf(err, errlen, "cannot create ZeroMQ context: %s",
+                 zmq_strerror(errno));
+        goto fail;
+    }
+    c->sock = tp_socket(c->ctx, ZMQ_DEALER, 0, NULL);
+    if (!c->sock) {
+        snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    int hwm = 100000;
+    zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_connect(c->sock, endpoint) != 0) {
+        snprintf(err, errlen, "cannot connect to %s: %s", endpoint,
+                 zmq_strerror(errno));
+        goto fail;
+    }
+    /* Request ids start at a random-ish point so that a reply meant for an
+     * earlier client of the same identity is never mistaken for ours. */
+    c->next_id = ((uint64_t)tp_now_us() << 8) | 1;
+    return c;
+fail:
+    mmc_destroy(&c);
+    return NULL;
+}
+
+void mmc_destroy(mmc_t **cp)
+{
+    if (!cp || !*cp)
+        return;
+    mmc_t *c = *cp;
+    if (c->have_msg)
+        zmq_msg_close(&c->msg);
+    if (c->sock)
+        zmq_close(c->sock);
+    if (c->own_ctx && c->ctx)
+        zmq_ctx_term(c->ctx);
+    free(c);
+    *cp = NULL;
+}
+
+void *mmc_socket(mmc_t *c)
+{
+    return c->sock;
+}
+
+int64_t mmc_send(mmc_t *c, const wire_msg_t *req)
+{
+    wire_msg_t m = *req;
+    m.reqid = c->next_id++;
+    int rc = tp_send(c->sock, &m, 0);
+    return rc < 0 ? rc : (int64_t)m.reqid;
+}
+
+int mmc_recv(mmc_t *c, wire_msg_t *reply, int timeout_ms)
+{
+    zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
+    int n = zmq_poll(&it, 1, timeout_ms);
+    if (n < 0)
+        return -errno;
+    if (n == 0)
+        return MM_ERR_TIMEOUT;
+    if (c->have_msg)
+        zmq_msg_close(&c->msg);
+    zmq_msg_init(&c->msg);
+    c->have_msg = 1;
+    int len = tp_recv(c->sock, &c->msg, 0);
+    if (len < 0)
+        return len;
+    return wire_decode(zmq_msg_data(&c->msg), (size_t)len, reply);
+}
+
+int mmc_call(mmc_t *c, const wire_msg_t *req, wire_msg_t *reply, int timeout_ms)
+{
+    int64_t id = mmc_send(c, req);
+    if (id < 0)
+        return (int)id;
+    int64_t deadline = tp_now_ms() + timeout_ms;
+    for (;;) {
+        int left = (int)(deadline - tp_now_ms());
+        if (left < 0)
+            left = 0;
+        int rc = mmc_recv(c, reply, left);
+        if (rc == MM_ERR_TIMEOUT)
+            return rc;
+        if (rc == 0 && reply->reqid == (uint64_t)id)
+            return reply->cmd == WIRE_ERROR ? MM_ERR_REMOTE : 0;
+        /* A stale reply or an undecodable frame: keep waiting for ours. */
+        if (left == 0)
+            return MM_ERR_TIMEOUT;
+    }
+}
+
+void dump_escape(FILE *out, const uint8_t *b, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        uint8_t ch = b[i];
+        switch (ch) {
+        case '\\':
+            fputs("\\\\", out);
+            break;
+        case '\t':
+            fputs("\\t", out);
+            break;
+        case '\n':
+            fputs("\\n", out);
+            break;
+        case '\r':
+            fputs("\\r", out);
+            break;
+        default:
+            if (ch < 0x20 || ch > 0x7e)
+                fprintf(out, "\\x%02x", ch);
+            else
+                fputc(ch, out);
+        }
+    }
+}
+
+int dump_write_line(FILE *out, const uint8_t *key, size_t klen,
+                    const record_t *rec, const char *origin_name)
+{
+    dump_escape(out, key, klen);
+    fputc('\t', out);
+    if (record_is_tombstone(rec))
+        fputs("\\N", out);
+    else
+        dump_escape(out, rec->value, rec->vlen);
+    fprintf(out, "\t%llu.%u\t", (unsigned long long)hlc_ms(rec->stamp),
+            hlc_logical(rec->stamp));
+    if (origin_name)
+        fputs(origin_name, out);
+    else
+        fprintf(out, "%u", rec->origin);
+    fputc('\n', out);
+    return ferror(out) ? -EIO : 0;
+}
+
+static int s_hex(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+long dump_unescape(char *s)
+{
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (*r != '\\') {
+            *w++ = *r;
+            continue;
+        }
+        r++;
+        switch (*r) {
+        case '\\':
+            *w++ = '\\';
+            break;
+        case 't':
+            *w++ = '\t';
+            break;
+        case 'n':
+            *w++ = '\n';
+            break;
+        case 'r':
+            *w++ = '\r';
+            break;
+        case 'x': {
+            int hi = s_hex(r[1]), lo = hi < 0 ? -1 : s_hex(r[2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            *w++ = (char)(hi << 4 | lo);
+            r += 2;
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    *w = '\0';
+    return (long)(w - s);
+}

@@ -1,0 +1,83 @@
+/*
+ * mmclient.h - the small client API that mmctl, mm-load and the tests share.
+ *
+ * A client holds one DEALER connection to one node's `client` socket. Every
+ * request carries a request id and the node echoes it, so a client may keep
+ * many requests in flight (pipelining) and match replies as they come; a
+ * reply that never comes is a timeout, and the outcome of that request is
+ * unknown: a write that timed out may still have happened.
+ *
+ * It also holds the dump line format, so every tool prints and parses node
+ * state the same way:
+ *
+ *     key<TAB>value<TAB>stamp<TAB>origin<LF>
+ *
+ * key and value are escaped (\\ \t \n \r and \xNN for other bytes outside
+ * printable ASCII), a tombstone's value is \N (which an escaped value can
+ * never be), the stamp is <ms>.<logical>, and the origin is the node name.
+ */
+#ifndef MM_MMCLIENT_H
+#define MM_MMCLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "config.h"
+#include "record.h"
+#include "wire.h"
+
+typedef struct mmc mmc_t;
+
+/*
+ * Connects to endpoint with a fresh ZeroMQ context of its own if ctx is
+ * NULL. Returns NULL with a message in err on failure. Caller owns the
+ * returned object and destroys it with mmc_destroy().
+ */
+mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen);
+void mmc_destroy(mmc_t **c);
+
+/* The DEALER socket, for zmq_poll. Borrowed: valid until mmc_destroy(). */
+void *mmc_socket(mmc_t *c);
+
+/*
+ * Sends req with a new request id (req->reqid is ignored) and returns that
+ * id (> 0), or a negative code.
+ */
+int64_t mmc_send(mmc_t *c, const wire_msg_t *req);
+
+/*
+ * Waits up to timeout_ms (-1: forever, 0: do not wait) for the next reply
+ * and decodes it into *reply. reply's key and value are borrowed: valid
+ * until the next mmc_recv/mmc_call on c. Returns 0, MM_ERR_TIMEOUT, or a
+ * negative code for a frame that does not decode.
+ */
+int mmc_recv(mmc_t *c, wire_msg_t *reply, int timeout_ms);
+
+/*
+ * One request, one reply: sends req and waits for the reply carrying its id
+ * (replies to older ids are skipped). An ERROR reply returns MM_ERR_REMOTE
+ * with *reply filled (its value is the node's message). Returns 0,
+ * MM_ERR_TIMEOUT, or another negative code.
+ */
+int mmc_call(mmc_t *c, const wire_msg_t *req, wire_msg_t *reply,
+             int timeout_ms);
+
+/*
+ * Writes one dump line for (key, rec) to out; origin_name may be NULL (the
+ * number is printed). Returns 0 or -EIO.
+ */
+int dump_write_line(FILE *out, const uint8_t *key, size_t klen,
+                    const record_t *rec, const char *origin_name);
+
+/*
+ * Writes an escaped copy of bytes to out (the dump escaping above).
+ */
+void dump_escape(FILE *out, const uint8_t *bytes, size_t len);
+
+/*
+ * Undoes dump_escape in place on a NUL-terminated field; returns the new
+ * length, or -1 for a malformed escape.
+ */
+long dump_unescape(char *s);
+
+#endif

@@ -1,0 +1,610 @@
+/*
+ * config.c - reads the cluster file: INI text in, a checked config_t out.
+ *
+ * The file is a list of lines, each one of:
+ *
+ *     [cluster]           starts the cluster-wide settings
+ *     [node NAME]         starts one node; its place among the nodes (1, 2,
+ *                         ...) is its id unless it sets `id`
+ *     key = value         a setting of the section above it
+ *     ; comment           also `#`; a comment can also follow a value or a
+ *                         section header after a space: `role = master ; m1`
+ *     (blank)
+ *
+ * Spaces around keys and values are dropped. Values are not quoted, so a
+ * `;` or `#` right after a space always starts a comment.
+ *
+ * The parser stops at the first problem and reports it as "FILE:LINE:
+ * message", so a student can jump straight to the line. Checks that need a
+ * whole node (has it a role, a client endpoint, a peer endpoint if it is a
+ * master; are its id and endpoints unique) run when the node's section ends,
+ * which keeps the errors in file order. The parser is pure: config_parse()
+ * reads no files and keeps no state, so the tests can feed it any text.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "config.h"
+
+/* Longer lines are refused rather than cut: no value needs this much. */
+#define CONFIG_LINE_MAX 1024
+/* config_load() refuses larger files; a cluster file is a few hundred
+ * bytes. */
+#define CONFIG_FILE_MAX (1024 * 1024)
+/* Injected clock skew beyond a day would only be a typo. */
+#define CONFIG_OFFSET_MAX_MS (24LL * 3600 * 1000)
+
+/* The keys of each section, in the order docs/config.md lists them. */
+enum {
+    KEY_NAME,
+    KEY_CLOCK,
+    KEY_DURABILITY,
+    KEY_DATA_DIR,
+    KEY_HEARTBEAT_MS,
+    KEY_LIVENESS,
+    KEY_WINDOW,
+    KEY_CACHE_MB,
+    CLUSTER_NKEYS
+};
+static const char *const s_cluster_keys[CLUSTER_NKEYS] = {
+    "name",         "clock",    "durability", "data_dir",
+    "heartbeat_ms", "liveness", "window",     "cache_mb",
+};
+
+enum { KEY_ROLE, KEY_ID, KEY_CLIENT, KEY_PEER, KEY_CLOCK_OFFSET, NODE_NKEYS };
+static const char *const s_node_keys[NODE_NKEYS] = {
+    "role", "id", "client", "peer", "clock_offset_ms",
+};
+
+typedef struct {
+    const char *source; /* the file name in messages */
+    char *err;
+    size_t errlen;
+    int line; /* the line being read, from 1 */
+    config_t *c;
+    config_node_t *node; /* the [node] being read, or NULL */
+    int in_cluster;      /* 1 after [cluster], until the next section */
+    /* The line each key was set on, 0 if not set: finds keys given twice
+     * and points the node checks at the right line. */
+    int cluster_line[CLUSTER_NKEYS];
+    int node_line[MM_MAX_NODES][NODE_NKEYS];
+    int header_line[MM_MAX_NODES]; /* the line of [node NAME] */
+} parser_t;
+
+/* Writes "source:line: message" into the caller's buffer. */
+__attribute__((format(printf, 3, 4))) static int s_fail(parser_t *p, int line,
+                                                        const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (p->err == NULL || p->errlen == 0)
+        return MM_ERR_CONFIG;
+    n = snprintf(p->err, p->errlen, "%s:%d: ", p->source, line);
+    if (n >= 0 && (size_t)n < p->errlen) {
+        va_start(ap, fmt);
+        vsnprintf(p->err + n, p->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return MM_ERR_CONFIG;
+}
+
+static int s_is_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\f' || ch == '\v';
+}
+
+/* Drops leading and trailing whitespace, in place. */
+static char *s_trim(char *s)
+{
+    size_t len;
+
+    while (s_is_space(*s))
+        s++;
+    len = strlen(s);
+    while (len > 0 && s_is_space(s[len - 1]))
+        s[--len] = '\0';
+    return s;
+}
+
+/* Cuts a trailing comment: `;` or `#` that follows whitespace. */
+static void s_strip_comment(char *s)
+{
+    for (size_t i = 1; s[i] != '\0'; i++) {
+        if ((s[i] == ';' || s[i] == '#') && s_is_space(s[i - 1])) {
+            s[i] = '\0';
+            return;
+        }
+    }
+}
+
+/* Names end up in paths and log lines, so they stay plain. */
+static int s_valid_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len >= CONFIG_NAME_MAX)
+        return 0;
+    for (const char *c = name; *c; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int s_key_index(const char *const *keys, int n, const char *key)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(keys[i], key) == 0)
+            return i;
+    }
+    return -1;
+}
+
+/* The section being read, as the file spells it, for messages. */
+static const char *s_section(const parser_t *p, char *buf, size_t cap)
+{
+    if (p->node != NULL)
+        snprintf(buf, cap, "[node %s]", p->node->name);
+    else
+        snprintf(buf, cap, "[cluster]");
+    return buf;
+}
+
+/*
+ * Parses a whole decimal number in [min, max]. Trailing junk ("100ms") and
+ * numbers out of range get different messages because they need different
+ * fixes.
+ */
+static int s_parse_int(parser_t *p, const char *key, const char *value,
+                       long long min, long long max, long long *out)
+{
+    char *end;
+    long long v;
+
+    errno = 0;
+    v = strtoll(value, &end, 10);
+    if (end == value || *end != '\0')
+        return s_fail(p, p->line, "%s must be a whole number, got '%s'", key,
+                      value);
+    if (errno == ERANGE || v < min || v > max)
+        return s_fail(p, p->line, "%s must be from %lld to %lld, got '%s'", key,
+                      min, max, value);
+    *out = v;
+    return 0;
+}
+
+static int s_copy(parser_t *p, const char *key, const char *value, char *dst,
+                  size_t cap)
+{
+    size_t len = strlen(value);
+
+    if (len >= cap)
+        return s_fail(p, p->line, "%s is too long (at most %zu characters)",
+                      key, cap - 1);
+    memcpy(dst, value, len + 1);
+    return 0;
+}
+
+static int s_cluster_key(parser_t *p, int k, const char *value)
+{
+    config_t *c = p->c;
+    long long v;
+    int ret = 0;
+
+    switch (k) {
+    case KEY_NAME:
+        if (!s_valid_name(value))
+            return s_fail(p, p->line,
+                          "cluster name '%s' must be 1 to %d letters, "
+                          "digits, '_' or '-'",
+                          value, CONFIG_NAME_MAX - 1);
+        strcpy(c->name, value);
+        break;
+    case KEY_CLOCK:
+        if (hlc_mode_parse(value, &c->clock) != 0)
+            return s_fail(p, p->line, "clock must be hlc or wall, got '%s'",
+                          value);
+        break;
+    case KEY_DURABILITY:
+        if (strcmp(value, "sync") == 0)
+            c->durability = STORE_SYNC;
+        else if (strcmp(value, "nosync") == 0)
+            c->durability = STORE_NOSYNC;
+        else
+            return s_fail(p, p->line,
+                          "durability must be sync or nosync, got '%s'", value);
+        break;
+    case KEY_DATA_DIR:
+        ret = s_copy(p, "data_dir", value, c->data_dir, sizeof c->data_dir);
+        break;
+    case KEY_HEARTBEAT_MS:
+        ret = s_parse_int(p, "heartbeat_ms", value, 10, 10000, &v);
+        c->heartbeat_ms = (int)v;
+        break;
+    case KEY_LIVENESS:
+        ret = s_parse_int(p, "liveness", value, 2, 100, &v);
+        c->liveness = (int)v;
+        break;
+    case KEY_WINDOW:
+        ret = s_parse_int(p, "window", value, 16, 1000000, &v);
+        c->window = (int)v;
+        break;
+    case KEY_CACHE_MB:
+        ret = s_parse_int(p, "cache_mb", value, 1, 4096, &v);
+        c->cache_mb = (int)v;
+        break;
+    }
+    return ret;
+}
+
+static int s_node_key(parser_t *p, int k, const char *value)
+{
+    config_node_t *n = p->node;
+    long long v;
+    int ret = 0;
+
+    switch (k) {
+    case KEY_ROLE:
+        if (strcmp(value, "master") == 0)
+            n->role = ROLE_MASTER;
+        else if (strcmp(value, "replica") == 0)
+            n->role = ROLE_REPLICA;
+        else
+            return s_fail(p, p->line,
+                          "role must be master or replica, got '%s'", value);
+        break;
+    case KEY_ID:
+        ret = s_parse_int(p, "id", value, 1, MM_MAX_NODES, &v);
+        n->id = (uint16_t)v;
+        break;
+    case KEY_CLIENT:
+        ret = s_copy(p, "client", value, n->client, sizeof n->client);
+        break;
+    case KEY_PEER:
+        ret = s_copy(p, "peer", value, n->peer, sizeof n->peer);
+        break;
+    case KEY_CLOCK_OFFSET:
+        ret = s_parse_int(p, "clock_offset_ms", value, -CONFIG_OFFSET_MAX_MS,
+                          CONFIG_OFFSET_MAX_MS, &v);
+        n->clock_offset_ms = v;
+        break;
+    }
+    return ret;
+}
+
+/* Handles one `key = value` line of the current section. */
+static int s_key_value(parser_t *p, char *line, char *eq)
+{
+    char section[CONFIG_NAME_MAX + 8];
+    const char *const *keys;
+    int nkeys, k, *seen;
+    char *key, *value;
+
+    *eq = '\0';
+    key = s_trim(line);
+    value = s_trim(eq + 1);
+    if (p->node == NULL && !p->in_cluster)
+        return s_fail(p, p->line,
+                      "'%s' is outside any section: start with [cluster] "
+                      "or [node NAME]",
+                      key);
+    s_section(p, section, sizeof section);
+    if (*key == '\0')
+        return s_fail(p, p->line, "missing key before '=' in %s", section);
+
+    if (p->node != NULL) {
+        keys = s_node_keys;
+        nkeys = NODE_NKEYS;
+        seen = p->node_line[p->c->nnodes - 1];
+    } else {
+        keys = s_cluster_keys;
+        nkeys = CLUSTER_NKEYS;
+        seen = p->cluster_line;
+    }
+    k = s_key_index(keys, nkeys, key);
+    if (k < 0) {
+        /* A key of the other kind of section is an easy slip. */
+        const char *hint = "";
+        if (p->node != NULL &&
+            s_key_index(s_cluster_keys, CLUSTER_NKEYS, key) >= 0)
+            hint = " (it belongs in [cluster])";
+        else if (p->node == NULL &&
+                 s_key_index(s_node_keys, NODE_NKEYS, key) >= 0)
+            hint = " (it belongs in a [node NAME] section)";
+        return s_fail(p, p->line, "unknown key '%s' in %s%s", key, section,
+                      hint);
+    }
+    if (seen[k] != 0)
+        return s_fail(p, p->line, "%s is set twice in %s (first on line %d)",
+                      key, section, seen[k]);
+    if (*value == '\0')
+        return s_fail(p, p->line, "%s in %s has no value", key, section);
+    seen[k] = p->line;
+    return p->node != NULL ? s_node_key(p, k, value)
+                           : s_cluster_key(p, k, value);
+}
+
+/*
+ * Refuses an endpoint (the client or peer key of node i) that a node before
+ * it already uses: two processes cannot bind one address.
+ */
+static int s_check_endpoint(parser_t *p, int i, int key)
+{
+    const config_node_t *n = &p->c->nodes[i];
+    const char *ep = key == KEY_CLIENT ? n->client : n->peer;
+
+    for (int j = 0; j < i; j++) {
+        const config_node_t *o = &p->c->nodes[j];
+        const char *as = NULL;
+
+        if (strcmp(o->client, ep) == 0)
+            as = "client";
+        else if (o->peer[0] != '\0' && strcmp(o->peer, ep) == 0)
+            as = "peer";
+        if (as != NULL)
+            return s_fail(p, p->node_line[i][key],
+                          "%s endpoint %s of %s is already the %s endpoint "
+                          "of %s",
+                          s_node_keys[key], ep, n->name, as, o->name);
+    }
+    return 0;
+}
+
+/*
+ * Checks the node that just ended against itself and the nodes before it.
+ * Messages point at the line of the offending key, or at the section
+ * header when a key is missing.
+ */
+static int s_finish_node(parser_t *p)
+{
+    config_node_t *n = p->node;
+    const int *at;
+    int i, ret;
+
+    if (n == NULL)
+        return 0;
+    p->node = NULL;
+    i = p->c->nnodes - 1;
+    at = p->node_line[i];
+    if (at[KEY_ROLE] == 0)
+        return s_fail(p, p->header_line[i],
+                      "[node %s] has no role (master or replica)", n->name);
+    if (at[KEY_CLIENT] == 0)
+        return s_fail(p, p->header_line[i], "[node %s] has no client endpoint",
+                      n->name);
+    if (n->role == ROLE_MASTER && at[KEY_PEER] == 0)
+        return s_fail(p, p->header_line[i],
+                      "master %s has no peer endpoint: masters stream their "
+                      "writes from it",
+                      n->name);
+    if (n->role == ROLE_REPLICA && at[KEY_PEER] != 0)
+        return s_fail(p, at[KEY_PEER],
+                      "replica %s cannot have a peer endpoint: only masters "
+                      "stream writes",
+                      n->name);
+    for (int j = 0; j < i; j++) {
+        if (p->c->nodes[j].id == n->id)
+            return s_fail(p, at[KEY_ID] ? at[KEY_ID] : p->header_line[i],
+                          "node id %u of %s is already the id of %s",
+                          (unsigned)n->id, n->name, p->c->nodes[j].name);
+    }
+    if (at[KEY_PEER] != 0 && strcmp(n->client, n->peer) == 0)
+        return s_fail(p, at[KEY_PEER],
+                      "%s uses %s as both its client and peer endpoint",
+                      n->name, n->peer);
+    ret = s_check_endpoint(p, i, KEY_CLIENT);
+    if (ret == 0 && at[KEY_PEER] != 0)
+        ret = s_check_endpoint(p, i, KEY_PEER);
+    return ret;
+}
+
+/* Handles a `[...]` line; header is the line without the brackets. */
+static int s_section_header(parser_t *p, char *header)
+{
+    config_t *c = p->c;
+    char *name;
+    int ret;
+
+    ret = s_finish_node(p);
+    if (ret != 0)
+        return ret;
+    p->in_cluster = 0;
+    header = s_trim(header);
+    if (strcmp(header, "cluster") == 0) {
+        p->in_cluster = 1;
+        return 0;
+    }
+    if (strncmp(header, "node", 4) != 0 ||
+        (header[4] != '\0' && !s_is_space(header[4])))
+        return s_fail(p, p->line,
+                      "unknown section [%s]: use [cluster] or [node NAME]",
+                      header);
+    name = s_trim(header + 4);
+    if (*name == '\0')
+        return s_fail(p, p->line, "[node] needs a name: [node NAME]");
+    if (!s_valid_name(name))
+        return s_fail(p, p->line,
+                      "node name '%s' must be 1 to %d letters, digits, '_' "
+                      "or '-'",
+                      name, CONFIG_NAME_MAX - 1);
+    for (int i = 0; i < c->nnodes; i++) {
+        if (strcmp(c->nodes[i].name, name) == 0)
+            return s_fail(p, p->line,
+                          "duplicate node name '%s' (first on line %d)", name,
+                          p->header_line[i]);
+    }
+    if (c->nnodes == MM_MAX_NODES)
+        return s_fail(p, p->line, "too many nodes: at most %d", MM_MAX_NODES);
+
+    p->header_line[c->nnodes] = p->line;
+    p->node = &c->nodes[c->nnodes++];
+    strcpy(p->node->name, name);
+    p->node->id = (uint16_t)c->nnodes;
+    return 0;
+}
+
+/* Handles one line, already free of its newline. */
+static int s_line(parser_t *p, char *raw)
+{
+    char *line = s_trim(raw);
+    char *eq;
+
+    if (*line == '\0' || *line == ';' || *line == '#')
+        return 0;
+    s_strip_comment(line);
+    line = s_trim(line);
+
+    if (*line == '[') {
+        char *close = strchr(line, ']');
+        char *rest;
+
+        if (close == NULL)
+            return s_fail(p, p->line, "unterminated section header '%s'", line);
+        *close = '\0';
+        rest = s_trim(close + 1);
+        if (*rest != '\0' && *rest != ';' && *rest != '#')
+            return s_fail(p, p->line, "unexpected '%s' after [%s]", rest,
+                          line + 1);
+        return s_section_header(p, line + 1);
+    }
+    eq = strchr(line, '=');
+    if (eq == NULL)
+        return s_fail(p, p->line, "expected 'key = value', got '%s'", line);
+    return s_key_value(p, line, eq);
+}
+
+int config_parse(const char *text, const char *source, config_t *out, char *err,
+                 size_t errlen)
+{
+    parser_t p;
+    char buf[CONFIG_LINE_MAX];
+    const char *at = text;
+    int ret = 0, masters = 0;
+
+    memset(&p, 0, sizeof p);
+    p.source = source != NULL ? source : "config";
+    p.err = err;
+    p.errlen = errlen;
+    p.c = out;
+
+    memset(out, 0, sizeof *out);
+    strcpy(out->name, "mmlab");
+    out->clock = HLC_MODE_HLC;
+    out->durability = STORE_NOSYNC;
+    out->heartbeat_ms = 100;
+    out->liveness = 5;
+    out->window = 4096;
+    out->cache_mb = 64;
+
+    while (*at != '\0') {
+        const char *end = strchr(at, '\n');
+        size_t len = end != NULL ? (size_t)(end - at) : strlen(at);
+
+        p.line++;
+        if (len >= sizeof buf)
+            return s_fail(&p, p.line,
+                          "line is too long (at most %zu "
+                          "characters)",
+                          sizeof buf - 1);
+        memcpy(buf, at, len);
+        buf[len] = '\0';
+        ret = s_line(&p, buf);
+        if (ret != 0)
+            return ret;
+        at += len + (end != NULL);
+    }
+    ret = s_finish_node(&p);
+    if (ret != 0)
+        return ret;
+
+    for (int i = 0; i < out->nnodes; i++)
+        masters += out->nodes[i].role == ROLE_MASTER;
+    if (masters == 0)
+        return s_fail(&p, p.line > 0 ? p.line : 1,
+                      "no master: at least one [node NAME] needs "
+                      "role = master");
+    if (out->data_dir[0] == '\0')
+        snprintf(out->data_dir, sizeof out->data_dir, "run/%s", out->name);
+    return 0;
+}
+
+int config_load(const char *path, config_t *out, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    char *text = NULL;
+    size_t len = 0;
+    int ret = MM_ERR_CONFIG;
+
+    if (f == NULL) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+        return MM_ERR_CONFIG;
+    }
+    /* One byte more than allowed tells a file that is too large. */
+    text = malloc(CONFIG_FILE_MAX + 2);
+    if (text == NULL) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "cannot read %s: %s", path, strerror(ENOMEM));
+        goto fail;
+    }
+    errno = 0;
+    len = fread(text, 1, CONFIG_FILE_MAX + 1, f);
+    if (ferror(f)) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "cannot read %s: %s", path,
+                     strerror(errno != 0 ? errno : EIO));
+        goto fail;
+    }
+    text[len] = '\0';
+    if (len > CONFIG_FILE_MAX) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "cannot read %s: larger than %d bytes", path,
+                     CONFIG_FILE_MAX);
+        goto fail;
+    }
+    /* A NUL byte would silently end the text early. */
+    if (memchr(text, '\0', len) != NULL) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen, "cannot read %s: it contains a NUL byte",
+                     path);
+        goto fail;
+    }
+    ret = config_parse(text, path, out, err, errlen);
+fail:
+    free(text);
+    fclose(f);
+    return ret;
+}
+
+const config_node_t *config_node(const config_t *c, const char *name)
+{
+    for (int i = 0; i < c->nnodes; i++) {
+        if (strcmp(c->nodes[i].name, name) == 0)
+            return &c->nodes[i];
+    }
+    return NULL;
+}
+
+const config_node_t *config_node_by_id(const config_t *c, uint16_t id)
+{
+    for (int i = 0; i < c->nnodes; i++) {
+        if (c->nodes[i].id == id)
+            return &c->nodes[i];
+    }
+    return NULL;
+}
+
+const char *config_role_name(node_role_t r)
+{
+    switch (r) {
+    case ROLE_MASTER:
+        return "master";
+    case ROLE_REPLICA:
+        return "replica";
+    }
+    return "unknown";
+}

@@ -1,0 +1,787 @@
+/*
+ * store.c - a node's durable state: the data, the replication log and the
+ * applied vector, kept in one Berkeley DB transactional environment.
+ *
+ * The idea the whole project leans on is that applying a write is ONE
+ * transaction that does three things:
+ *
+ *   1. it runs the LWW rule (lww_decide(), the only place that decides) and,
+ *      if the incoming write wins, overwrites the key in `data`;
+ *   2. it appends the write to `log` under (origin, seq), whether it won or
+ *      lost, so followers can be fed every write in order;
+ *   3. it advances applied[origin] in `meta` (written once per origin when
+ *      the batch commits, still inside the transaction).
+ *
+ * Because the three happen together or not at all, a write replayed after a
+ * crash or a reconnect is recognised by its seq and skipped, and a commit
+ * that returned 0 is never half-visible. Writes come in batches (one
+ * transaction for many writes), so one log flush, and with STORE_SYNC one
+ * fsync, pays for the whole batch: that is group commit.
+ *
+ * The applied vector is cached in memory twice. committed[o] is what the
+ * disk holds; pending[o] is that plus the writes of the open batch.
+ * store_apply() checks a write's seq against pending[], store_commit() copies
+ * pending[] into committed[], and an abort copies committed[] back, exactly
+ * as Berkeley DB throws the batch's changes away. If a Berkeley DB call
+ * fails halfway through a write, store_apply() aborts the whole batch rather
+ * than leave half a write in it for a later commit.
+ *
+ * Readers outside a batch see only committed data: nothing else writes in
+ * this single-threaded process. Inside a batch, store_get() reads through
+ * the batch (it must see the batch's own writes to decide LWW), and
+ * store_log_scan() reads through it too but stops at committed[origin].
+ * store_scan() is refused inside a batch: it cannot tell the batch's own
+ * changes from committed ones, and a second transaction would wait forever
+ * on the batch's page locks.
+ *
+ * Memory: the store owns every buffer it reads into or encodes into, sized
+ * once at open for the largest legal key and value, so no write or read
+ * mallocs. Linux only backs the pages that get touched, so a store that
+ * only sees small values only uses a few pages of them.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+#include <db.h>
+#include "bytes.h"
+#include "err.h"
+#include "lww.h"
+#include "record.h"
+#include "store.h"
+
+#define STORE_DEFAULT_CACHE ((size_t)64 << 20)
+
+/* 8 KiB pages hold twice the keys of the 4 KiB default, so trees are
+ * shallower and split half as often: about 15% faster applies. */
+#define STORE_PAGE_SIZE 8192
+
+/*
+ * A batch holds a write lock on every page it changed until it commits, so
+ * the lock table must hold a large batch's worth. 100000 covers batches of
+ * thousands of writes with a wide margin, for about 10 MiB of memory.
+ */
+#define STORE_MAX_LOCKS 100000
+
+/* Berkeley DB buffers log records in memory until a commit writes them out;
+ * a batch of a few hundred writes fits in 1 MiB, so a commit is one write().
+ */
+#define STORE_LOG_BUFFER (1u << 20)
+
+/*
+ * A checkpoint writes the cache's dirty pages to the database files, after
+ * which older log files are not needed for recovery and DB_LOG_AUTO_REMOVE
+ * deletes them. Without checkpoints the log would grow forever. Every
+ * 64 MiB of log bounds both the disk used and the time recovery takes.
+ */
+#define STORE_CHECKPOINT_KB (64 * 1024)
+
+/* The largest `log` value: key length, key, record header, value. */
+#define STORE_ENTRY_MAX (2 + MM_KEY_MAX + RECORD_HEADER_SIZE + MM_VALUE_MAX)
+/* The largest `data` value: one record. */
+#define STORE_RECORD_MAX (RECORD_HEADER_SIZE + MM_VALUE_MAX)
+
+#define STORE_LOCK_FILE "store.lock"
+#define STORE_META_EPOCH "epoch"
+#define STORE_META_APPLIED "applied/"
+
+struct store {
+    int lock_fd; /* holds an flock on STORE_LOCK_FILE, or -1 */
+    DB_ENV *env;
+    DB *data;
+    DB *log;
+    DB *meta;
+    int env_open; /* env->open() succeeded */
+    DB_TXN *txn;  /* the open batch, or NULL */
+    uint32_t epoch;
+    /* Indexed by origin, 1..MM_MAX_NODES; slot 0 is unused. */
+    uint64_t committed[MM_MAX_NODES + 1];
+    uint64_t pending[MM_MAX_NODES + 1];
+    uint8_t *entry; /* encodes one `log` value for store_apply() */
+    uint8_t *rec;   /* receives one `data` value: store_get(), apply */
+    uint8_t *scan;  /* receives values during scans */
+    uint8_t scan_key[MM_KEY_MAX];
+    char db_msg[256]; /* Berkeley DB's last message, for store_open() */
+};
+
+/*
+ * Berkeley DB returns system errors as positive errno values and its own
+ * errors as negative codes; the project returns -errno, so flip the former.
+ */
+static int s_code(int ret)
+{
+    return ret > 0 ? -ret : ret;
+}
+
+static void s_dbt(DBT *d, const void *data, size_t size)
+{
+    memset(d, 0, sizeof *d);
+    d->data = (void *)data;
+    d->size = (u_int32_t)size;
+}
+
+/* A DBT that Berkeley DB copies into: our buffer, never its own memory. */
+static void s_dbt_into(DBT *d, void *buf, size_t cap)
+{
+    memset(d, 0, sizeof *d);
+    d->data = buf;
+    d->ulen = (u_int32_t)cap;
+    d->flags = DB_DBT_USERMEM;
+}
+
+/*
+ * Berkeley DB explains failures in messages, not in return codes (a code
+ * says "Permission denied", the message names the file). Keep the last one
+ * so store_open() can pass it on.
+ */
+static void s_db_errcall(const DB_ENV *env, const char *prefix, const char *msg)
+{
+    store_t *s = env->app_private;
+
+    (void)prefix;
+    snprintf(s->db_msg, sizeof s->db_msg, "%s", msg);
+}
+
+/* Creates dir and its missing parents, like mkdir -p. */
+static int s_mkdirs(const char *dir)
+{
+    char path[PATH_MAX];
+    size_t len = strlen(dir);
+
+    if (len == 0)
+        return -EINVAL;
+    if (len >= sizeof path)
+        return -ENAMETOOLONG;
+    memcpy(path, dir, len + 1);
+    for (char *p = path + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (mkdir(path, 0755) != 0 && errno != EEXIST)
+            return -errno;
+        *p = '/';
+    }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+/*
+ * Key order for every database: bytes compared as unsigned, a shorter key
+ * first when one is a prefix of the other. This is exactly Berkeley DB's
+ * default order, so the files stay readable by db_dump and friends, but
+ * memcmp() beats the default's byte-at-a-time loop, which was one of the
+ * largest costs of an apply.
+ */
+static int s_compare(DB *db, const DBT *a, const DBT *b)
+{
+    size_t n = a->size < b->size ? a->size : b->size;
+    int c = n > 0 ? memcmp(a->data, b->data, n) : 0;
+
+    (void)db;
+    if (c != 0)
+        return c;
+    return (a->size > b->size) - (a->size < b->size);
+}
+
+/*
+ * How many leading bytes of b tell it apart from a (a < b): Berkeley DB
+ * keeps only that much of a key in internal pages. Setting a comparison
+ * function switches the built-in prefix function off, so this restates it.
+ */
+static size_t s_prefix(DB *db, const DBT *a, const DBT *b)
+{
+    const uint8_t *p = a->data, *q = b->data;
+    size_t n = a->size < b->size ? a->size : b->size;
+
+    (void)db;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != q[i])
+            return i + 1;
+    }
+    if (a->size < b->size)
+        return a->size + 1;
+    if (b->size < a->size)
+        return b->size + 1;
+    return b->size;
+}
+
+/*
+ * Takes an exclusive lock on the directory for as long as the store is
+ * open. Two processes in one environment would each run recovery over the
+ * other's work (DB_RECOVER, DB_PRIVATE), so the second one must be refused:
+ * starting a node twice by mistake is easy. The kernel drops the lock when
+ * the process dies, so a crash never leaves the directory locked.
+ */
+static int s_lock_dir(store_t *s, const char *dir)
+{
+    char path[PATH_MAX];
+    int n = snprintf(path, sizeof path, "%s/%s", dir, STORE_LOCK_FILE);
+
+    if (n < 0 || (size_t)n >= sizeof path)
+        return -ENAMETOOLONG;
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (s->lock_fd < 0)
+        return -errno;
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0)
+        return -errno;
+    return 0;
+}
+
+static int s_open_db(store_t *s, DB **db, const char *file)
+{
+    int ret = db_create(db, s->env, 0);
+    if (ret == 0)
+        ret = (*db)->set_bt_compare(*db, s_compare);
+    if (ret == 0)
+        ret = (*db)->set_bt_prefix(*db, s_prefix);
+    /* Ignored for a file that already exists: its page size is fixed. */
+    if (ret == 0)
+        ret = (*db)->set_pagesize(*db, STORE_PAGE_SIZE);
+    if (ret != 0)
+        return ret;
+    return (*db)->open(*db, NULL, file, NULL, DB_BTREE,
+                       DB_CREATE | DB_AUTO_COMMIT, 0644);
+}
+
+/*
+ * Reads the applied vector and the epoch from `meta` into memory, so that
+ * store_applied() and the seq check in store_apply() cost no disk access.
+ */
+static int s_load_meta(store_t *s)
+{
+    DBC *c = NULL;
+    DBT k, d;
+    uint8_t kbuf[64], vbuf[16];
+    size_t plen = strlen(STORE_META_APPLIED);
+    int ret;
+
+    s->epoch = 1;
+    ret = s->meta->cursor(s->meta, NULL, &c, 0);
+    if (ret != 0)
+        goto fail;
+    s_dbt_into(&k, kbuf, sizeof kbuf);
+    s_dbt_into(&d, vbuf, sizeof vbuf);
+    while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
+        if (k.size == strlen(STORE_META_EPOCH) &&
+            memcmp(kbuf, STORE_META_EPOCH, k.size) == 0) {
+            if (d.size != 4)
+                goto corrupt;
+            s->epoch = bytes_get32(vbuf);
+        } else if (k.size > plen && k.size < plen + 8 &&
+                   memcmp(kbuf, STORE_META_APPLIED, plen) == 0) {
+            unsigned origin = 0;
+            for (size_t i = plen; i < k.size; i++) {
+                if (kbuf[i] < '0' || kbuf[i] > '9')
+                    goto corrupt;
+                origin = origin * 10 + (unsigned)(kbuf[i] - '0');
+            }
+            if (origin == 0 || origin > MM_MAX_NODES || d.size != 8)
+                goto corrupt;
+            s->committed[origin] = bytes_get64(vbuf);
+        }
+    }
+    if (ret == DB_NOTFOUND)
+        ret = 0;
+    memcpy(s->pending, s->committed, sizeof s->pending);
+fail:
+    if (c != NULL)
+        c->close(c);
+    return ret;
+corrupt:
+    ret = MM_ERR_CORRUPT;
+    goto fail;
+}
+
+store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
+{
+    const char *what = "allocate memory for";
+    size_t cache = opts->cache_bytes ? opts->cache_bytes : STORE_DEFAULT_CACHE;
+    store_t *s;
+    DB_ENV *env;
+    int ret = -ENOMEM;
+
+    s = calloc(1, sizeof *s);
+    if (s == NULL)
+        goto fail;
+    s->lock_fd = -1;
+    s->entry = malloc(STORE_ENTRY_MAX);
+    s->rec = malloc(STORE_RECORD_MAX);
+    s->scan = malloc(STORE_ENTRY_MAX);
+    if (s->entry == NULL || s->rec == NULL || s->scan == NULL)
+        goto fail;
+
+    what = "create directory";
+    ret = s_mkdirs(opts->dir);
+    if (ret != 0)
+        goto fail;
+    what = "lock";
+    ret = s_lock_dir(s, opts->dir);
+    if (ret != 0)
+        goto fail;
+
+    what = "set up environment for";
+    ret = db_env_create(&s->env, 0);
+    if (ret != 0)
+        goto fail;
+    env = s->env;
+    env->app_private = s;
+    env->set_errcall(env, s_db_errcall);
+    ret = env->set_cachesize(env, (u_int32_t)(cache >> 30),
+                             (u_int32_t)(cache & ((1u << 30) - 1)), 1);
+    if (ret == 0)
+        ret = env->set_lk_max_locks(env, STORE_MAX_LOCKS);
+    if (ret == 0)
+        ret = env->set_lk_max_objects(env, STORE_MAX_LOCKS);
+    if (ret == 0)
+        ret = env->set_lg_bsize(env, STORE_LOG_BUFFER);
+    if (ret == 0)
+        ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+    /* The commit still write()s the log, so a process crash loses nothing
+     * committed; only the fsync (power loss protection) is skipped. */
+    if (ret == 0 && opts->durability == STORE_NOSYNC)
+        ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+    if (ret != 0)
+        goto fail;
+
+    /*
+     * DB_RECOVER replays the log at every open: after a crash it redoes
+     * committed batches and undoes the one that was open, and after a
+     * clean close it has nothing to do. DB_PRIVATE keeps the cache and lock
+     * table in this process's memory instead of files in the directory
+     * that the kernel would keep writing back (about 20% of the time of an
+     * apply); only this process uses the environment, and recovery needs
+     * only the log and the database files.
+     */
+    what = "open environment in";
+    ret = env->open(env, opts->dir,
+                    DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK |
+                        DB_INIT_MPOOL | DB_RECOVER | DB_PRIVATE,
+                    0);
+    if (ret != 0)
+        goto fail;
+    s->env_open = 1;
+
+    what = "open data.db in";
+    ret = s_open_db(s, &s->data, "data.db");
+    if (ret != 0)
+        goto fail;
+    what = "open log.db in";
+    ret = s_open_db(s, &s->log, "log.db");
+    if (ret != 0)
+        goto fail;
+    what = "open meta.db in";
+    ret = s_open_db(s, &s->meta, "meta.db");
+    if (ret != 0)
+        goto fail;
+    what = "read meta.db in";
+    ret = s_load_meta(s);
+    if (ret != 0)
+        goto fail;
+    return s;
+
+fail:
+    if (ret == -EWOULDBLOCK && strcmp(what, "lock") == 0) {
+        if (err != NULL && errlen > 0)
+            snprintf(err, errlen,
+                     "cannot open the store in %s: another process has it "
+                     "open",
+                     opts->dir);
+    } else if (err != NULL && errlen > 0) {
+        int n = snprintf(err, errlen, "cannot %s %s: %s", what, opts->dir,
+                         mm_strerror(s_code(ret)));
+        if (s != NULL && s->db_msg[0] != '\0' && n >= 0 && (size_t)n < errlen)
+            snprintf(err + n, errlen - (size_t)n, " (Berkeley DB: %s)",
+                     s->db_msg);
+    }
+    store_destroy(&s);
+    return NULL;
+}
+
+void store_destroy(store_t **sp)
+{
+    store_t *s;
+
+    if (sp == NULL || *sp == NULL)
+        return;
+    s = *sp;
+    store_abort(s);
+    if (s->data != NULL)
+        s->data->close(s->data, 0);
+    if (s->log != NULL)
+        s->log->close(s->log, 0);
+    if (s->meta != NULL)
+        s->meta->close(s->meta, 0);
+    if (s->env != NULL) {
+        /* A checkpoint at close leaves the next open nothing to recover. */
+        if (s->env_open)
+            s->env->txn_checkpoint(s->env, 0, 0, 0);
+        s->env->close(s->env, 0);
+    }
+    /* Closing the descriptor releases the flock. */
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
+    free(s->entry);
+    free(s->rec);
+    free(s->scan);
+    free(s);
+    *sp = NULL;
+}
+
+int store_begin(store_t *s)
+{
+    if (s->txn != NULL)
+        return MM_ERR_STATE;
+    return s_code(s->env->txn_begin(s->env, NULL, &s->txn, 0));
+}
+
+/*
+ * Writes applied/<o> for every origin the batch advanced. Doing it once per
+ * origin at commit rather than once per write saves a third of the puts,
+ * and it is the same transaction, so the vector still moves together with
+ * the data and the log.
+ */
+static int s_write_applied(store_t *s)
+{
+    char key[32];
+    uint8_t seq[8];
+    DBT k, d;
+
+    for (unsigned o = 1; o <= MM_MAX_NODES; o++) {
+        int n, ret;
+
+        if (s->pending[o] == s->committed[o])
+            continue;
+        n = snprintf(key, sizeof key, STORE_META_APPLIED "%u", o);
+        bytes_put64(seq, s->pending[o]);
+        s_dbt(&k, key, (size_t)n);
+        s_dbt(&d, seq, sizeof seq);
+        ret = s->meta->put(s->meta, s->txn, &k, &d, 0);
+        if (ret != 0)
+            return ret;
+    }
+    return 0;
+}
+
+int store_commit(store_t *s)
+{
+    DB_TXN *txn = s->txn;
+    int ret;
+
+    if (txn == NULL)
+        return MM_ERR_STATE;
+    ret = s_write_applied(s);
+    if (ret != 0) {
+        store_abort(s);
+        return s_code(ret);
+    }
+    /* The handle is gone after commit, even a failed one (which aborts). */
+    s->txn = NULL;
+    ret = txn->commit(txn, 0);
+    if (ret != 0) {
+        memcpy(s->pending, s->committed, sizeof s->pending);
+        return s_code(ret);
+    }
+    memcpy(s->committed, s->pending, sizeof s->committed);
+    /* This returns at once unless STORE_CHECKPOINT_KB of log has been
+     * written since the last checkpoint. A failure only delays removing old
+     * log files and is retried after the next commit, so the commit, which
+     * did succeed, still reports success. */
+    s->env->txn_checkpoint(s->env, STORE_CHECKPOINT_KB, 0, 0);
+    return 0;
+}
+
+void store_abort(store_t *s)
+{
+    if (s->txn == NULL)
+        return;
+    s->txn->abort(s->txn);
+    s->txn = NULL;
+    memcpy(s->pending, s->committed, sizeof s->pending);
+}
+
+/*
+ * Reads key's record into the store's record buffer and decodes it; rec's
+ * value points into that buffer until the next read. Returns 1, 0 (no such
+ * key) or a negative code.
+ */
+static int s_read_record(store_t *s, DB_TXN *txn, const uint8_t *key,
+                         size_t klen, record_t *rec)
+{
+    DBT k, d;
+    int ret;
+
+    s_dbt(&k, key, klen);
+    s_dbt_into(&d, s->rec, STORE_RECORD_MAX);
+    ret = s->data->get(s->data, txn, &k, &d, 0);
+    if (ret == DB_NOTFOUND)
+        return 0;
+    if (ret != 0)
+        return s_code(ret);
+    ret = record_decode(s->rec, d.size, rec);
+    return ret < 0 ? ret : 1;
+}
+
+int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
+              uint8_t *vbuf, size_t vcap)
+{
+    record_t rec;
+    int ret;
+
+    if (klen > MM_KEY_MAX)
+        return MM_ERR_TOOBIG;
+    ret = s_read_record(s, s->txn, key, klen, &rec);
+    if (ret <= 0)
+        return ret;
+    *out = rec;
+    out->value = NULL;
+    /* out->vlen still says how large a buffer the value needs. */
+    if (rec.vlen > vcap)
+        return MM_ERR_NOSPACE;
+    if (rec.vlen > 0)
+        memcpy(vbuf, rec.value, rec.vlen);
+    out->value = vbuf;
+    return 1;
+}
+
+int store_apply(store_t *s, const uint8_t *key, size_t klen,
+                const record_t *rec, store_outcome_t *out)
+{
+    uint16_t origin = rec->origin;
+    record_t existing;
+    uint8_t lkey[LOG_KEY_SIZE];
+    size_t rlen;
+    DBT k, d;
+    int n, ret;
+
+    memset(out, 0, sizeof *out);
+    if (s->txn == NULL)
+        return MM_ERR_STATE;
+    if (origin == 0 || origin > MM_MAX_NODES || klen == 0)
+        return -EINVAL;
+    if (klen > MM_KEY_MAX || rec->vlen > MM_VALUE_MAX)
+        return MM_ERR_TOOBIG;
+
+    /* Replication is at-least-once: a write seen before is not an error. */
+    if (rec->seq <= s->pending[origin]) {
+        out->result = STORE_DUPLICATE;
+        out->verdict.duplicate = 1;
+        return 0;
+    }
+    /* Skipping a seq would make applied[origin] claim a write we never
+     * saw; the follower must ask for the missing ones instead. */
+    if (rec->seq != s->pending[origin] + 1)
+        return MM_ERR_STATE;
+
+    /* The log value is the key followed by the record encoding, so the
+     * `data` value is its tail: one encode serves both databases. */
+    n = log_entry_encode(key, klen, rec, s->entry, STORE_ENTRY_MAX);
+    if (n < 0)
+        return n;
+    rlen = (size_t)n - 2 - klen;
+
+    ret = s_read_record(s, s->txn, key, klen, &existing);
+    if (ret < 0)
+        return ret;
+    out->had_existing = ret;
+    out->verdict = lww_decide(ret ? &existing : NULL, rec);
+    if (out->had_existing) {
+        out->other_stamp = existing.stamp;
+        out->other_origin = existing.origin;
+        out->other_seq = existing.seq;
+    }
+
+    /* From here on the batch changes; a failure must not leave half a
+     * write in it, so it aborts the whole batch (see fail:). */
+    if (out->verdict.incoming_wins && !out->verdict.duplicate) {
+        s_dbt(&k, key, klen);
+        s_dbt(&d, s->entry + 2 + klen, rlen);
+        ret = s->data->put(s->data, s->txn, &k, &d, 0);
+        if (ret != 0)
+            goto fail;
+        out->result = STORE_STORED;
+    } else {
+        out->result = STORE_KEPT;
+    }
+
+    /* The log keeps losers too: every follower must see every seq. */
+    log_key_encode(origin, rec->seq, lkey);
+    s_dbt(&k, lkey, sizeof lkey);
+    s_dbt(&d, s->entry, (size_t)n);
+    ret = s->log->put(s->log, s->txn, &k, &d, 0);
+    if (ret != 0)
+        goto fail;
+
+    /* meta's applied/<origin> catches up in store_commit(), still inside
+     * this transaction. */
+    s->pending[origin] = rec->seq;
+    return 0;
+
+fail:
+    store_abort(s);
+    return s_code(ret);
+}
+
+uint64_t store_applied(const store_t *s, uint16_t origin)
+{
+    if (origin == 0 || origin > MM_MAX_NODES)
+        return 0;
+    return s->committed[origin];
+}
+
+uint64_t store_next_seq(const store_t *s, uint16_t origin)
+{
+    if (origin == 0 || origin > MM_MAX_NODES)
+        return 0;
+    return s->pending[origin] + 1;
+}
+
+uint32_t store_epoch(const store_t *s)
+{
+    return s->epoch;
+}
+
+int store_set_epoch(store_t *s, uint32_t epoch)
+{
+    DB_TXN *txn = NULL;
+    uint8_t buf[4];
+    DBT k, d;
+    int ret;
+
+    if (s->txn != NULL)
+        return MM_ERR_STATE;
+    ret = s->env->txn_begin(s->env, NULL, &txn, 0);
+    if (ret != 0)
+        return s_code(ret);
+    bytes_put32(buf, epoch);
+    s_dbt(&k, STORE_META_EPOCH, strlen(STORE_META_EPOCH));
+    s_dbt(&d, buf, sizeof buf);
+    ret = s->meta->put(s->meta, txn, &k, &d, 0);
+    if (ret != 0) {
+        txn->abort(txn);
+        return s_code(ret);
+    }
+    /* An epoch change is rare and fences off old masters, so it is made
+     * durable even in a nosync store. */
+    ret = txn->commit(txn, DB_TXN_SYNC);
+    if (ret != 0)
+        return s_code(ret);
+    s->epoch = epoch;
+    return 0;
+}
+
+int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
+                   store_visit_fn fn, void *arg)
+{
+    uint64_t last = UINT64_MAX;
+    DBC *c = NULL;
+    DBT k, d;
+    size_t count = 0;
+    int ret;
+
+    if (origin == 0 || origin > MM_MAX_NODES)
+        return -EINVAL;
+    if (max == 0)
+        return 0;
+    /* Inside a batch the cursor must belong to the batch (another locker
+     * would wait on its locks forever); committed[] marks where the
+     * batch's own, uncommitted entries begin. Outside a batch every entry
+     * is committed, and read-committed isolation lets the cursor drop its
+     * page lock as it moves on. */
+    if (s->txn != NULL) {
+        last = s->committed[origin];
+        ret = s->log->cursor(s->log, s->txn, &c, 0);
+    } else {
+        ret = s->log->cursor(s->log, NULL, &c, DB_READ_COMMITTED);
+    }
+    if (ret != 0)
+        goto fail;
+
+    s_dbt_into(&k, s->scan_key, sizeof s->scan_key);
+    log_key_encode(origin, from_seq, s->scan_key);
+    k.size = LOG_KEY_SIZE;
+    s_dbt_into(&d, s->scan, STORE_ENTRY_MAX);
+    ret = c->get(c, &k, &d, DB_SET_RANGE);
+    while (ret == 0 && count < max) {
+        const uint8_t *key;
+        size_t klen;
+        record_t rec;
+        uint16_t o;
+        uint64_t seq;
+
+        ret = log_key_decode(s->scan_key, k.size, &o, &seq);
+        if (ret != 0)
+            goto fail;
+        if (o != origin || seq > last)
+            break;
+        ret = log_entry_decode(s->scan, d.size, &key, &klen, &rec);
+        if (ret != 0)
+            goto fail;
+        count++;
+        if (fn(arg, key, klen, &rec) != 0)
+            break;
+        ret = c->get(c, &k, &d, DB_NEXT);
+    }
+    if (ret == DB_NOTFOUND)
+        ret = 0;
+fail:
+    if (c != NULL)
+        c->close(c);
+    return ret != 0 ? s_code(ret) : (int)count;
+}
+
+int store_scan(store_t *s, const uint8_t *after, size_t alen, size_t max,
+               store_visit_fn fn, void *arg)
+{
+    DBC *c = NULL;
+    DBT k, d;
+    size_t count = 0;
+    int ret;
+
+    if (s->txn != NULL)
+        return MM_ERR_STATE;
+    if (alen > MM_KEY_MAX)
+        return MM_ERR_TOOBIG;
+    if (max == 0)
+        return 0;
+    ret = s->data->cursor(s->data, NULL, &c, DB_READ_COMMITTED);
+    if (ret != 0)
+        goto fail;
+
+    s_dbt_into(&k, s->scan_key, sizeof s->scan_key);
+    s_dbt_into(&d, s->scan, STORE_ENTRY_MAX);
+    if (alen == 0) {
+        ret = c->get(c, &k, &d, DB_FIRST);
+    } else {
+        /* SET_RANGE lands on the first key >= after; the scan resumes
+         * strictly after it, so step over an exact match. */
+        memcpy(s->scan_key, after, alen);
+        k.size = (u_int32_t)alen;
+        ret = c->get(c, &k, &d, DB_SET_RANGE);
+        if (ret == 0 && k.size == alen && memcmp(s->scan_key, after, alen) == 0)
+            ret = c->get(c, &k, &d, DB_NEXT);
+    }
+    while (ret == 0 && count < max) {
+        record_t rec;
+
+        ret = record_decode(s->scan, d.size, &rec);
+        if (ret != 0)
+            goto fail;
+        count++;
+        if (fn(arg, s->scan_key, k.size, &rec) != 0)
+            break;
+        ret = c->get(c, &k, &d, DB_NEXT);
+    }
+    if (ret == DB_NOTFOUND)
+        ret = 0;
+fail:
+    if (c != NULL)
+        c->close(c);
+    return ret != 0 ? s_code(ret) : (int)count;
+}

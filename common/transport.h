@@ -1,0 +1,64 @@
+/*
+ * transport.h - the few ZeroMQ helpers every process uses (plain libzmq).
+ *
+ * Socket patterns, and why:
+ *
+ *   - A node binds a ROUTER for clients and (masters) a ROUTER for peers.
+ *     ROUTER sees who sent each request, so replies and replication streams
+ *     go to the right follower.
+ *   - Clients and followers connect a DEALER and tag every request with a
+ *     request id. Unlike REQ, a DEALER never wedges when a reply is lost.
+ *   - No PUB/SUB: PUB drops messages silently at its high-water mark, and
+ *     replication must not lose anything.
+ *   - Every socket gets a linger, so closing never hangs on unsent data.
+ *
+ * Received frames are decoded in place: the wire_msg_t borrows from the
+ * zmq_msg_t, so keep the message until done with the frame.
+ */
+#ifndef MM_TRANSPORT_H
+#define MM_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+#include "wire.h"
+
+/*
+ * Creates a socket of the given type with linger_ms set, and, if identity is
+ * not NULL, that routing id. Returns NULL with errno set on failure. Caller
+ * owns the socket and closes it with zmq_close().
+ */
+void *tp_socket(void *ctx, int type, int linger_ms, const char *identity);
+
+/* Encodes m and sends it as one message part. Returns 0 or -errno. */
+int tp_send(void *sock, const wire_msg_t *m, int flags);
+
+/*
+ * Sends [routing id][frame] on a ROUTER. Returns 0 or -errno (EAGAIN when
+ * the peer's queue is full, EHOSTUNREACH for an unknown peer when the
+ * socket is ROUTER_MANDATORY).
+ */
+int tp_send_to(void *router, const void *id, size_t idlen, const wire_msg_t *m,
+               int flags);
+
+/* Same as tp_send_to for a frame that is already encoded. */
+int tp_send_raw_to(void *router, const void *id, size_t idlen,
+                   const void *frame, size_t len, int flags);
+
+/*
+ * Receives one message part into msg (initialised by the caller, closed by
+ * the caller). Returns its size, or -errno (-EAGAIN with ZMQ_DONTWAIT when
+ * nothing is waiting).
+ */
+int tp_recv(void *sock, zmq_msg_t *msg, int flags);
+
+/* Discards the remaining parts of a multipart message. */
+void tp_drain_more(void *sock);
+
+/* CLOCK_MONOTONIC in nanoseconds, microseconds and milliseconds. The
+ * nanosecond reading is the clock of every history file. */
+int64_t tp_now_ns(void);
+int64_t tp_now_us(void);
+int64_t tp_now_ms(void);
+
+#endif

@@ -1,0 +1,163 @@
+# tests/cluster/lib.sh - helpers for the cluster tests: real processes on
+# 127.0.0.1, free ports, a temporary data directory, and cleanup on exit.
+# Sourced by each tests/cluster/t_*.sh.
+set -euo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MM_BIN=${MM_BIN:-$top/build/bin}
+export MM_BIN
+CLUSTER=$top/experiments/cluster
+
+say() { echo "  $*"; }
+fail() { echo "  FAIL: $*" >&2; exit 1; }
+
+# mk_cluster MASTERS REPLICAS [key=value ...]: writes $DIR/cluster.ini with
+# masters m1..mN and replicas r1..rM on free ports; extra [cluster] keys
+# (clock=wall, durability=sync, ...) are appended. Sets CFG and DIR.
+mk_cluster() {
+    local nm=$1 nr=$2 i; shift 2
+    DIR=$(mktemp -d /tmp/mmlab-test.XXXXXX)
+    CFG=$DIR/cluster.ini
+    local ports
+    mapfile -t ports < <("$MM_BIN/mm-freeport" $((2 * nm + nr)))
+    {
+        echo "[cluster]"
+        echo "name = test"
+        echo "data_dir = $DIR/data"
+        echo "heartbeat_ms = 50"
+        for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
+        for i in $(seq 1 "$nm"); do
+            echo "[node m$i]"
+            echo "role = master"
+            echo "client = tcp://127.0.0.1:${ports[$((2 * i - 2))]}"
+            echo "peer = tcp://127.0.0.1:${ports[$((2 * i - 1))]}"
+        done
+        for i in $(seq 1 "$nr"); do
+            echo "[node r$i]"
+            echo "role = replica"
+            echo "client = tcp://127.0.0.1:${ports[$((2 * nm + i - 1))]}"
+        done
+    } >"$CFG"
+    trap cleanup EXIT
+}
+
+cleanup() {
+    local rc=$?
+    "$CLUSTER" down "$CFG" >/dev/null 2>&1 || true
+    if [ $rc -ne 0 ] && [ -d "$DIR/data" ]; then
+        echo "  --- node logs (last lines) ---" >&2
+        for f in "$DIR"/data/*.log; do
+            echo "  $f:" >&2; tail -n 8 "$f" | sed 's/^/    /' >&2
+        done
+    fi
+    rm -rf "$DIR"
+    exit $rc
+}
+
+mmctl() { "$MM_BIN/mmctl" --config "$CFG" "$@"; }
+cluster() { "$CLUSTER" "$1" "$CFG" "${@:2}"; }
+all_nodes() { mmctl nodes | cut -f1; }
+
+# wait_converged SECONDS: until every node prints the same digest. Prints
+# the time it took; fails after SECONDS.
+wait_converged() {
+    local limit=$1 start now d first same n
+    start=$(date +%s%N)
+    while :; do
+        same=1 first=
+        for n in $(all_nodes); do
+            d=$(mmctl --node "$n" --timeout 1000 digest 2>/dev/null) || d="x$n"
+            [ -z "$first" ] && first=$d
+            [ "$d" = "$first" ] || same=0
+        done
+        now=$(date +%s%N)
+        if [ $same = 1 ]; then
+            say "converged in $(( (now - start) / 1000000 )) ms (digest ${first:0:16})"
+            return 0
+        fi
+        [ $(( (now - start) / 1000000000 )) -lt "$limit" ] ||
+            fail "nodes did not converge within $limit s"
+        sleep 0.1
+    done
+}
+
+# origin_ids: "m1=1,m2=2,..." from the cluster file (ids are positions).
+origin_ids() { mmctl nodes | awk -F'\t' '{ printf "%s%s=%d", (NR > 1 ? "," : ""), $1, NR }'; }
+
+# verify_lww HISTORY DUMP: every key's final record must be the
+# acknowledged write with the highest (stamp, origin); a higher final pair
+# is allowed only where a write of unknown outcome (info) could explain it.
+verify_lww() {
+    awk -v ids="$(origin_ids)" -F'\t' '
+    function field(line, name,   m) {
+        if (match(line, "\"" name "\":\"[^\"]*\"")) {
+            m = substr(line, RSTART, RLENGTH)
+            sub("^\"" name "\":\"", "", m); sub("\"$", "", m); return m
+        }
+        return ""
+    }
+    # cmp(a, b) on "ms.logical@origin" strings: -1, 0, 1.
+    function cmp(a, b,   pa, pb, x, y) {
+        split(a, pa, "[.@]"); split(b, pb, "[.@]")
+        for (x = 1; x <= 3; x++) {
+            if (pa[x] + 0 < pb[x] + 0) return -1
+            if (pa[x] + 0 > pb[x] + 0) return 1
+        }
+        return 0
+    }
+    BEGIN { n = split(ids, kv, ","); for (i = 1; i <= n; i++) { split(kv[i], p, "="); id[p[1]] = p[2] } }
+    FNR == NR {
+        f = field($0, "f"); t = field($0, "type")
+        if (f != "write" && f != "delete") next
+        k = field($0, "key")
+        if (t == "info") { info[k] = 1; next }
+        if (t != "ok") next
+        pair = field($0, "stamp") "@" id[field($0, "origin")]
+        v = f == "delete" ? "\\N" : field($0, "value")
+        acked++
+        if (!(k in best) || cmp(pair, best[k]) > 0) { best[k] = pair; bestv[k] = v }
+        next
+    }
+    { final[$1] = $3 "@" id[$4]; finalv[$1] = $2 }
+    END {
+        for (k in best) {
+            if (!(k in final)) { print "  missing key " k; bad++; continue }
+            c = cmp(final[k], best[k])
+            if (c < 0) { print "  " k ": final " final[k] " is older than acknowledged " best[k]; bad++ }
+            else if (c == 0 && finalv[k] != bestv[k]) { print "  " k ": value " finalv[k] " != " bestv[k]; bad++ }
+            else if (c > 0 && !(k in info)) { print "  " k ": final " final[k] " above every acknowledged write"; bad++ }
+        }
+        nk = 0; for (k in best) nk++
+        printf "  lww check: %d acknowledged writes, %d keys, %d problems\n", acked, nk, bad
+        exit bad > 0
+    }' "$1" "$2"
+}
+
+# max_acked_seq HISTORY NODE: the highest seq NODE acknowledged as origin.
+max_acked_seq() {
+    awk -v n="$2" '/"type":"ok"/ && /"f":"(write|delete)"/ && index($0, "\"origin\":\"" n "\"") {
+        if (match($0, /"seq":[0-9]+/)) { s = substr($0, RSTART + 6, RLENGTH - 6) + 0; if (s > m) m = s } }
+        END { print m + 0 }' "$1"
+}
+
+# applied_of NODE ORIGIN: applied[ORIGIN] as NODE reports it.
+applied_of() {
+    mmctl --node "$1" status | sed -n 's/^applied=//p' | tr ',' '\n' |
+        awk -F: -v o="$2" '$1 == o { print $2 }'
+}
+
+# every_node_has_all HISTORY: each origin's highest acknowledged seq is
+# applied on every node (applied vectors are gap-free, so this means every
+# acknowledged write is there).
+every_node_has_all() {
+    local o want n got
+    for o in $(mmctl nodes | awk -F'\t' '$2 == "master" { print $1 }'); do
+        want=$(max_acked_seq "$1" "$o")
+        for n in $(all_nodes); do
+            got=$(applied_of "$n" "$o")
+            [ "${got:-0}" -ge "$want" ] ||
+                fail "$n applied $o up to ${got:-0}, but $o acknowledged seq $want"
+        done
+        say "every node holds $o's acknowledged writes (up to seq $want)"
+    done
+}
