@@ -18,7 +18,7 @@ PKGS := libzmq libsodium
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
           -Wstrict-prototypes -Wmissing-prototypes -MMD -MP $(SANFLAGS) \
-          -Icommon -Iclient
+          -Icommon -Iclient -Iexperiments
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldb -lm
 LDFLAGS += $(SANFLAGS)
@@ -32,7 +32,8 @@ LIB := $(BUILD)/libmm.a
 # The history checker's pure core, shared by mm-check and its unit tests.
 CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check.c))
 
-PROGRAMS := mm-master mm-replica mmctl mm-load mm-freeport mm-rawsend
+PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
+            mm-genhistory
 PROG_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -72,6 +73,7 @@ $(BIN)/mm-load: $(BUILD)/obj/experiments/mm_load.o $(LIB)
 $(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
+$(BIN)/mm-genhistory: $(BUILD)/obj/tests/genhistory.o $(LIB)
 
 $(PROG_BINS):
 	@mkdir -p $(dir $@)

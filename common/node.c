@@ -315,28 +315,19 @@ static void s_client_write(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
         }
         n->batch_open = 1;
     }
-    record_t old, rec = {0};
-    int found =
-        store_get(n->store, m->key, m->klen, &old, n->vbuf, MM_VALUE_MAX);
-    if (found < 0)
-        goto fail_store;
-    /* In HLC mode a write always stamps above the value it overwrites,
-     * even right after a restart, when the clock has seen nothing yet. */
-    if (found)
-        hlc_observe(&n->clock, old.stamp);
+    /* The stamp is above every stamp this node has seen (HLC mode): the
+     * clock observed every replicated write, and at start-up the newest
+     * write of every origin in the store (s_observe_store). */
+    record_t rec = {0};
     rec.flags = m->cmd == WIRE_DEL ? RECORD_TOMBSTONE : 0;
     rec.origin = n->self->id;
     rec.stamp = hlc_now(&n->clock, hlc_wall_ms());
     rec.seq = store_next_seq(n->store, n->self->id);
-    if (found) {
-        rec.prev_stamp = old.stamp;
-        rec.prev_origin = old.origin;
-    }
     rec.value = m->cmd == WIRE_DEL ? NULL : m->value;
     rec.vlen = m->cmd == WIRE_DEL ? 0 : m->vlen;
 
     store_outcome_t out;
-    found = store_apply(n->store, m->key, m->klen, &rec, &out);
+    int found = store_apply_local(n->store, m->key, m->klen, &rec, &out);
     if (found < 0)
         goto fail_store;
     s_note_conflict(n, m->key, m->klen, &rec, &out, "local");
@@ -1204,8 +1195,10 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
 
     char dir[CONFIG_PATH_MAX + CONFIG_NAME_MAX + 2];
     snprintf(dir, sizeof dir, "%s/%s", cfg->data_dir, name);
+    /* A replica streams to nobody, so it keeps no replication log. */
     store_opts_t so = {dir, cfg->durability,
-                       (size_t)cfg->cache_mb * 1024 * 1024};
+                       (size_t)cfg->cache_mb * 1024 * 1024,
+                       n->role == ROLE_REPLICA};
     n->store = store_open(&so, err, errlen);
     if (!n->store)
         goto fail;
@@ -1265,9 +1258,9 @@ fail:
     return NULL;
 }
 
-/* Remembers the stamp of this node's last own write. */
-static int s_last_own_stamp(void *arg, const uint8_t *key, size_t klen,
-                            const record_t *rec)
+/* Raises the clock to a stored write's stamp (see s_observe_store). */
+static int s_raise_clock(void *arg, const uint8_t *key, size_t klen,
+                         const record_t *rec)
 {
     (void)key;
     (void)klen;
@@ -1277,14 +1270,26 @@ static int s_last_own_stamp(void *arg, const uint8_t *key, size_t klen,
     return 0;
 }
 
+/*
+ * A restarted node must not stamp below what it already holds: one node's
+ * stamps only go up, and in HLC mode a write is stamped above every write
+ * the node has seen. Each origin's stamps rise with its sequence numbers,
+ * so the last log entry of every origin is the newest stamp the store
+ * holds. This sets the clock's floor directly, in both modes.
+ */
+static void s_observe_store(node_t *n)
+{
+    for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
+        uint64_t last = store_applied(n->store, o);
+        if (last)
+            store_log_scan(n->store, o, last, 1, s_raise_clock, &n->clock);
+    }
+}
+
 int node_run(node_t *n)
 {
     uint64_t applied_self = store_applied(n->store, n->self->id);
-    /* Stamps of one node only go up, across restarts too (in both clock
-     * modes): start the clock at the node's last own write. */
-    if (applied_self)
-        store_log_scan(n->store, n->self->id, applied_self, 1, s_last_own_stamp,
-                       &n->clock);
+    s_observe_store(n);
     log_event(LOG_INFO, "start",
               "role=%s id=%u client=%s peer=%s clock=%s offset_ms=%lld "
               "durability=%s epoch=%u own_seq=%llu",

@@ -99,6 +99,7 @@ struct store {
     DB *meta;
     int env_open; /* env->open() succeeded */
     DB_TXN *txn;  /* the open batch, or NULL */
+    int no_log;   /* store_opts_t.no_log */
     uint32_t epoch;
     /* Indexed by origin, 1..MM_MAX_NODES; slot 0 is unused. */
     uint64_t committed[MM_MAX_NODES + 1];
@@ -311,6 +312,7 @@ store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
     if (s == NULL)
         goto fail;
     s->lock_fd = -1;
+    s->no_log = opts->no_log;
     s->entry = malloc(STORE_ENTRY_MAX);
     s->rec = malloc(STORE_RECORD_MAX);
     s->scan = malloc(STORE_ENTRY_MAX);
@@ -550,8 +552,10 @@ int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
     return 1;
 }
 
-int store_apply(store_t *s, const uint8_t *key, size_t klen,
-                const record_t *rec, store_outcome_t *out)
+/* store_apply() and store_apply_local(); set_prev: fill rec's prev from
+ * the key's current record before deciding. */
+static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
+                   int set_prev, store_outcome_t *out)
 {
     uint16_t origin = rec->origin;
     record_t existing;
@@ -579,16 +583,13 @@ int store_apply(store_t *s, const uint8_t *key, size_t klen,
     if (rec->seq != s->pending[origin] + 1)
         return MM_ERR_STATE;
 
-    /* The log value is the key followed by the record encoding, so the
-     * `data` value is its tail: one encode serves both databases. */
-    n = log_entry_encode(key, klen, rec, s->entry, STORE_ENTRY_MAX);
-    if (n < 0)
-        return n;
-    rlen = (size_t)n - 2 - klen;
-
     ret = s_read_record(s, s->txn, key, klen, &existing);
     if (ret < 0)
         return ret;
+    if (set_prev) {
+        rec->prev_stamp = ret ? existing.stamp : 0;
+        rec->prev_origin = ret ? existing.origin : 0;
+    }
     out->had_existing = ret;
     out->verdict = lww_decide(ret ? &existing : NULL, rec);
     if (out->had_existing) {
@@ -596,6 +597,13 @@ int store_apply(store_t *s, const uint8_t *key, size_t klen,
         out->other_origin = existing.origin;
         out->other_seq = existing.seq;
     }
+
+    /* The log value is the key followed by the record encoding, so the
+     * `data` value is its tail: one encode serves both databases. */
+    n = log_entry_encode(key, klen, rec, s->entry, STORE_ENTRY_MAX);
+    if (n < 0)
+        return n;
+    rlen = (size_t)n - 2 - klen;
 
     /* From here on the batch changes; a failure must not leave half a
      * write in it, so it aborts the whole batch (see fail:). */
@@ -611,12 +619,14 @@ int store_apply(store_t *s, const uint8_t *key, size_t klen,
     }
 
     /* The log keeps losers too: every follower must see every seq. */
-    log_key_encode(origin, rec->seq, lkey);
-    s_dbt(&k, lkey, sizeof lkey);
-    s_dbt(&d, s->entry, (size_t)n);
-    ret = s->log->put(s->log, s->txn, &k, &d, 0);
-    if (ret != 0)
-        goto fail;
+    if (!s->no_log) {
+        log_key_encode(origin, rec->seq, lkey);
+        s_dbt(&k, lkey, sizeof lkey);
+        s_dbt(&d, s->entry, (size_t)n);
+        ret = s->log->put(s->log, s->txn, &k, &d, 0);
+        if (ret != 0)
+            goto fail;
+    }
 
     /* meta's applied/<origin> catches up in store_commit(), still inside
      * this transaction. */
@@ -626,6 +636,19 @@ int store_apply(store_t *s, const uint8_t *key, size_t klen,
 fail:
     store_abort(s);
     return s_code(ret);
+}
+
+int store_apply(store_t *s, const uint8_t *key, size_t klen,
+                const record_t *rec, store_outcome_t *out)
+{
+    record_t copy = *rec;
+    return s_apply(s, key, klen, &copy, 0, out);
+}
+
+int store_apply_local(store_t *s, const uint8_t *key, size_t klen,
+                      record_t *rec, store_outcome_t *out)
+{
+    return s_apply(s, key, klen, rec, 1, out);
 }
 
 uint64_t store_applied(const store_t *s, uint16_t origin)

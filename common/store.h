@@ -42,6 +42,9 @@ typedef struct {
     const char *dir; /* created if missing */
     store_durability_t durability;
     size_t cache_bytes; /* 0: 64 MiB */
+    int no_log; /* 1: keep no `log` (a replica streams to nobody); writes
+                   cost one B-tree insert less and store_log_scan() finds
+                   nothing */
 } store_opts_t;
 
 /*
@@ -95,6 +98,14 @@ typedef struct {
  */
 int store_apply(store_t *s, const uint8_t *key, size_t klen,
                 const record_t *rec, store_outcome_t *out);
+
+/*
+ * The same, for a write made on this node: first sets rec->prev_stamp and
+ * rec->prev_origin to the pair of the record the key holds now (0 if none),
+ * so the caller need not read the key itself, then applies rec.
+ */
+int store_apply_local(store_t *s, const uint8_t *key, size_t klen,
+                      record_t *rec, store_outcome_t *out);
 
 /* Highest committed seq applied from origin (0 if none). */
 uint64_t store_applied(const store_t *s, uint16_t origin);

@@ -57,7 +57,7 @@ typedef struct {
 typedef struct {
     const char *config, *history, *summary, *prefix;
     char write_nodes[256], read_nodes[256];
-    int clients, inflight, keys, timeout_ms, value_size, quiet;
+    int clients, inflight, keys, timeout_ms, value_size, quiet, sample_ms;
     double duration, rate, read_frac, delete_frac;
     long long max_ops;
     unsigned long long seed;
@@ -72,6 +72,13 @@ static int s_write_targets[MAX_TARGETS], s_nwrite;
 static int s_read_targets[MAX_TARGETS], s_nread;
 static uint64_t s_rng;
 static double *s_zipf_cdf;
+
+/* Status sampling (--sample-ms): one connection per node. */
+typedef struct {
+    mmc_t *conn;
+    int64_t pending; /* request id of an unanswered STATUS, or 0 */
+} sampler_t;
+static sampler_t s_samplers[MAX_TARGETS];
 
 /* Counters by [kind][outcome: 0 ok, 1 fail, 2 info]. */
 static uint64_t s_count[3][3];
@@ -194,6 +201,75 @@ static void s_hist_line(const client_t *c, const slot_t *s, const char *type,
     fputs("}\n", s_hist);
 }
 
+static void s_status_line(int node, const char *applied)
+{
+    if (!s_hist)
+        return;
+    fprintf(s_hist,
+            "{\"t\":%lld,\"type\":\"status\",\"node\":\"%s\","
+            "\"applied\":",
+            (long long)tp_now_ns(), s_cfg.nodes[node].name);
+    if (!applied) {
+        fputs("null}\n", s_hist);
+        return;
+    }
+    /* "m1:12,m2:7" -> {"m1":12,"m2":7} */
+    fputc('{', s_hist);
+    const char *p = applied;
+    while (*p && *p != '\n') {
+        const char *colon = strchr(p, ':');
+        if (!colon)
+            break;
+        fprintf(s_hist, "%s\"%.*s\":", p == applied ? "" : ",",
+                (int)(colon - p), p);
+        p = colon + 1;
+        while (*p >= '0' && *p <= '9')
+            fputc(*p++, s_hist);
+        if (*p == ',')
+            p++;
+    }
+    fputs("}}\n", s_hist);
+}
+
+/* Asks every node for its STATUS; a node that did not answer the last
+ * request is recorded as not answering. */
+static void s_sample(void)
+{
+    for (int i = 0; i < s_cfg.nnodes; i++) {
+        sampler_t *sm = &s_samplers[i];
+        if (!sm->conn) {
+            char err[256];
+            sm->conn =
+                mmc_connect(NULL, s_cfg.nodes[i].client, err, sizeof err);
+            if (!sm->conn)
+                continue;
+        }
+        if (sm->pending)
+            s_status_line(i, NULL);
+        wire_msg_t req = {0};
+        req.cmd = WIRE_STATUS;
+        int64_t id = mmc_send(sm->conn, &req);
+        sm->pending = id > 0 ? id : 0;
+    }
+}
+
+static void s_sample_reply(int node)
+{
+    sampler_t *sm = &s_samplers[node];
+    wire_msg_t r;
+    while (mmc_recv(sm->conn, &r, 0) == 0) {
+        if (r.cmd != WIRE_STATUS_REPLY || (int64_t)r.reqid != sm->pending)
+            continue;
+        sm->pending = 0;
+        char text[2048];
+        snprintf(text, sizeof text, "%.*s",
+                 (int)(r.vlen < sizeof text - 1 ? r.vlen : sizeof text - 1),
+                 (const char *)r.value);
+        const char *a = strstr(text, "\napplied=");
+        s_status_line(node, a ? a + 9 : NULL);
+    }
+}
+
 static mmc_t *s_conn(client_t *c, int node)
 {
     if (!c->conn[node]) {
@@ -221,11 +297,14 @@ static int s_start(client_t *c)
     s->kind = u < s_o.read_frac                     ? OP_READ
               : u < s_o.read_frac + s_o.delete_frac ? OP_DELETE
                                                     : OP_WRITE;
-    snprintf(s->key, sizeof s->key, "%s%d", s_o.prefix, s_pick_key());
+    int key = s_pick_key();
+    snprintf(s->key, sizeof s->key, "%s%d", s_o.prefix, key);
     if (s->kind == OP_READ) {
         s->node = s_read_targets[s_rand() % (uint64_t)s_nread];
     } else if (!strcmp(s_o.route, "random")) {
         s->node = s_write_targets[s_rand() % (uint64_t)s_nwrite];
+    } else if (!strcmp(s_o.route, "home")) {
+        s->node = s_write_targets[key % s_nwrite];
     } else {
         s->node = c->home;
     }
@@ -327,14 +406,16 @@ static void s_usage(FILE *out)
         "  --write-nodes L    comma-separated nodes for writes (default: "
         "masters)\n"
         "  --read-nodes L     nodes for reads (default: all nodes)\n"
-        "  --route R          sticky (client i writes to node i mod n) | "
-        "random\n"
+        "  --route R          where writes go: sticky (client i to node i\n"
+        "                     mod n), random, or home (key i to node i mod n,\n"
+        "                     so each key has one writer)\n"
         "  --timeout MS       after this an operation is recorded info (1000)\n"
         "  --value-size B     pad values to B bytes (default: no padding)\n"
         "  --prefix P         key prefix (default k)\n"
         "  --seed N           random seed (default 1)\n"
         "  --history FILE     write the history (JSON lines) here\n"
         "  --summary FILE     write a JSON summary here\n"
+        "  --sample-ms MS     record every node's applied vector every MS ms\n"
         "  --quiet            no progress lines on stderr\n");
 }
 
@@ -365,18 +446,29 @@ static void s_write_summary(FILE *f, double secs)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {
-        {"config", 1, 0, 'c'},      {"clients", 1, 0, 'n'},
-        {"inflight", 1, 0, 'k'},    {"duration", 1, 0, 'd'},
-        {"ops", 1, 0, 'o'},         {"rate", 1, 0, 'r'},
-        {"keys", 1, 0, 'K'},        {"dist", 1, 0, 'D'},
-        {"reads", 1, 0, 'R'},       {"deletes", 1, 0, 'X'},
-        {"write-nodes", 1, 0, 'W'}, {"read-nodes", 1, 0, 'N'},
-        {"route", 1, 0, 'u'},       {"timeout", 1, 0, 't'},
-        {"value-size", 1, 0, 'V'},  {"prefix", 1, 0, 'p'},
-        {"seed", 1, 0, 's'},        {"history", 1, 0, 'H'},
-        {"summary", 1, 0, 'S'},     {"quiet", 0, 0, 'q'},
-        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
+    static const struct option lo[] = {{"config", 1, 0, 'c'},
+                                       {"clients", 1, 0, 'n'},
+                                       {"inflight", 1, 0, 'k'},
+                                       {"duration", 1, 0, 'd'},
+                                       {"ops", 1, 0, 'o'},
+                                       {"rate", 1, 0, 'r'},
+                                       {"keys", 1, 0, 'K'},
+                                       {"dist", 1, 0, 'D'},
+                                       {"reads", 1, 0, 'R'},
+                                       {"deletes", 1, 0, 'X'},
+                                       {"write-nodes", 1, 0, 'W'},
+                                       {"read-nodes", 1, 0, 'N'},
+                                       {"route", 1, 0, 'u'},
+                                       {"timeout", 1, 0, 't'},
+                                       {"value-size", 1, 0, 'V'},
+                                       {"prefix", 1, 0, 'p'},
+                                       {"seed", 1, 0, 's'},
+                                       {"history", 1, 0, 'H'},
+                                       {"summary", 1, 0, 'S'},
+                                       {"quiet", 0, 0, 'q'},
+                                       {"sample-ms", 1, 0, 'M'},
+                                       {"help", 0, 0, 'h'},
+                                       {0, 0, 0, 0}};
     s_o = (opts_t){.clients = 4,
                    .inflight = 1,
                    .keys = 1000,
@@ -449,6 +541,9 @@ int main(int argc, char **argv)
         case 'q':
             s_o.quiet = 1;
             break;
+        case 'M':
+            s_o.sample_ms = atoi(optarg);
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -474,8 +569,9 @@ int main(int argc, char **argv)
     else if (strcmp(s_o.dist, "uniform") && strcmp(s_o.dist, "zipf") &&
              strcmp(s_o.dist, "hot"))
         bad = "--dist must be uniform, zipf or hot";
-    else if (strcmp(s_o.route, "sticky") && strcmp(s_o.route, "random"))
-        bad = "--route must be sticky or random";
+    else if (strcmp(s_o.route, "sticky") && strcmp(s_o.route, "random") &&
+             strcmp(s_o.route, "home"))
+        bad = "--route must be sticky, random or home";
     else if (s_o.timeout_ms < 1 || s_o.value_size < 0 ||
              s_o.value_size > MM_VALUE_MAX)
         bad = "--timeout must be positive and --value-size 0..1048576";
@@ -525,9 +621,11 @@ int main(int argc, char **argv)
     double interval_ns = s_o.rate > 0 ? 1e9 / s_o.rate : 0;
     double next_send = (double)t0;
     long long started = 0;
-    zmq_pollitem_t items[MAX_CLIENTS * MAX_TARGETS];
-    client_t *owner[MAX_CLIENTS * MAX_TARGETS];
-    mmc_t *conns[MAX_CLIENTS * MAX_TARGETS];
+    zmq_pollitem_t items[MAX_CLIENTS * MAX_TARGETS + MAX_TARGETS];
+    client_t *owner[MAX_CLIENTS * MAX_TARGETS + MAX_TARGETS];
+    mmc_t *conns[MAX_CLIENTS * MAX_TARGETS + MAX_TARGETS];
+    int64_t sample_ns = (int64_t)s_o.sample_ms * 1000000;
+    int64_t next_sample = t0;
 
     for (;;) {
         int64_t now = tp_now_ns();
@@ -557,7 +655,20 @@ int main(int argc, char **argv)
         }
         if (stopping && busy == 0)
             break;
+        if (sample_ns > 0 && !stopping && now >= next_sample) {
+            s_sample();
+            next_sample += sample_ns;
+        }
         int k = 0;
+        for (int t = 0; t < s_cfg.nnodes; t++)
+            if (s_samplers[t].conn) {
+                owner[k] = NULL; /* a sampler: conns[k] is its node's */
+                conns[k] = s_samplers[t].conn;
+                items[k] =
+                    (zmq_pollitem_t){mmc_socket(conns[k]), 0, ZMQ_POLLIN, 0};
+                k++;
+            }
+        int nsamplers = k;
         for (int i = 0; i < s_o.clients; i++)
             for (int t = 0; t < s_cfg.nnodes; t++)
                 if (clients[i].conn[t]) {
@@ -573,9 +684,17 @@ int main(int argc, char **argv)
         }
         if (zmq_poll(items, k, wait_ms) < 0 && errno != EINTR)
             break;
-        for (int i = 0; i < k; i++)
-            if (items[i].revents & ZMQ_POLLIN)
+        for (int i = 0; i < k; i++) {
+            if (!(items[i].revents & ZMQ_POLLIN))
+                continue;
+            if (i < nsamplers) {
+                for (int t = 0; t < s_cfg.nnodes; t++)
+                    if (s_samplers[t].conn == conns[i])
+                        s_sample_reply(t);
+            } else {
                 s_receive(owner[i], conns[i]);
+            }
+        }
         if (!s_o.quiet && now >= next_progress) {
             fprintf(stderr,
                     "mm-load: %5.1fs  writes ok %llu fail %llu info %llu  "
@@ -602,6 +721,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < s_o.clients; i++)
         for (int t = 0; t < MAX_TARGETS; t++)
             mmc_destroy(&clients[i].conn[t]);
+    for (int t = 0; t < MAX_TARGETS; t++)
+        mmc_destroy(&s_samplers[t].conn);
     free(s_zipf_cdf);
     return 0;
 }

@@ -11,34 +11,16 @@ CLUSTER=$top/experiments/cluster
 say() { echo "  $*"; }
 fail() { echo "  FAIL: $*" >&2; exit 1; }
 
-# mk_cluster MASTERS REPLICAS [key=value ...]: writes $DIR/cluster.ini with
-# masters m1..mN and replicas r1..rM on free ports; extra [cluster] keys
-# (clock=wall, durability=sync, ...) are appended. Sets CFG and DIR.
+# mk_cluster MASTERS REPLICAS [KEY=VALUE ...]: a cluster file with masters
+# m1..mN and replicas r1..rM on free ports, in a fresh temporary directory
+# (see experiments/mkcluster for KEY=VALUE). Sets CFG and DIR; everything
+# is stopped and removed on exit.
 mk_cluster() {
-    local nm=$1 nr=$2 i; shift 2
     DIR=$(mktemp -d /tmp/mmlab-test.XXXXXX)
     CFG=$DIR/cluster.ini
-    local ports
-    mapfile -t ports < <("$MM_BIN/mm-freeport" $((2 * nm + nr)))
-    {
-        echo "[cluster]"
-        echo "name = test"
-        echo "data_dir = $DIR/data"
-        echo "heartbeat_ms = 50"
-        for kv in "$@"; do echo "${kv%%=*} = ${kv#*=}"; done
-        for i in $(seq 1 "$nm"); do
-            echo "[node m$i]"
-            echo "role = master"
-            echo "client = tcp://127.0.0.1:${ports[$((2 * i - 2))]}"
-            echo "peer = tcp://127.0.0.1:${ports[$((2 * i - 1))]}"
-        done
-        for i in $(seq 1 "$nr"); do
-            echo "[node r$i]"
-            echo "role = replica"
-            echo "client = tcp://127.0.0.1:${ports[$((2 * nm + i - 1))]}"
-        done
-    } >"$CFG"
     trap cleanup EXIT
+    "$top/experiments/mkcluster" "$CFG" "$DIR/data" "$1" "$2" name=test \
+        heartbeat_ms=50 "${@:3}"
 }
 
 cleanup() {
