@@ -174,6 +174,51 @@ static void applying_a_write_makes_it_readable(void **state)
     assert_int_equal(s_get(f->s, "other", &r, value, sizeof value), 0);
 }
 
+static void a_local_write_records_the_value_it_overwrote_as_prev(void **state)
+{
+    fixture_t *f = *state;
+    store_outcome_t out;
+    record_t first = s_rec(2, 100, 1, "a"), mine = s_rec(1, 200, 1, "b");
+
+    s_apply_one(f->s, "k", first);
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(
+        store_apply_local(f->s, (const uint8_t *)"k", 1, &mine, &out), 0);
+    assert_int_equal(store_commit(f->s), 0);
+    assert_int_equal(out.result, STORE_STORED);
+    assert_false(out.verdict.conflict);
+    assert_int_equal(mine.prev_stamp, 100);
+    assert_int_equal(mine.prev_origin, 2);
+
+    /* A first write of a key overwrites nothing. */
+    record_t fresh = s_rec(1, 300, 2, "c");
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(
+        store_apply_local(f->s, (const uint8_t *)"new", 3, &fresh, &out), 0);
+    assert_int_equal(store_commit(f->s), 0);
+    assert_int_equal(fresh.prev_stamp, 0);
+    assert_int_equal(fresh.prev_origin, 0);
+}
+
+static void a_store_without_a_log_still_applies_and_counts(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0};
+    char err[256];
+    char dir[80];
+
+    snprintf(dir, sizeof dir, "%s/nolog", f->dir);
+    store_opts_t opts = {.dir = dir, .durability = STORE_NOSYNC, .no_log = 1};
+    store_t *s = store_open(&opts, err, sizeof err);
+    assert_non_null(s);
+    s_apply_one(s, "k", s_rec(1, 100, 1, "v"));
+    s_assert_value(s, "k", "v");
+    assert_int_equal(store_applied(s, 1), 1);
+    assert_int_equal(store_log_scan(s, 1, 1, 10, s_visit, &v), 0);
+    assert_int_equal(v.count, 0);
+    store_destroy(&s);
+}
+
 static void lower_stamp_loses_and_value_is_kept_but_logged(void **state)
 {
     fixture_t *f = *state;
@@ -618,6 +663,8 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
     const struct CMUnitTest tests[] = {
         T(applying_a_write_makes_it_readable),
+        T(a_local_write_records_the_value_it_overwrote_as_prev),
+        T(a_store_without_a_log_still_applies_and_counts),
         T(lower_stamp_loses_and_value_is_kept_but_logged),
         T(duplicate_seq_is_ignored),
         T(gap_in_seq_is_refused),
