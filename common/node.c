@@ -41,7 +41,14 @@
 #include "store.h"
 #include "transport.h"
 
-#define CLIENT_BATCH 256  /* client requests per transaction, at most */
+/*
+ * Client requests per transaction, at most. Smaller batches commit more
+ * often, but let replies flow back while the next batch is being applied,
+ * so a pipelining client is never left with nothing in flight: measured
+ * here with 64 writes in flight, 32 beat 256 by ~15% in both nosync and
+ * sync (fewer, larger fsyncs did not win: the pipeline stalled instead).
+ */
+#define CLIENT_BATCH 32
 #define FOLLOW_BATCH 1024 /* replicated records per transaction */
 #define MAX_FOLLOWERS 32
 #define BACKLOG_SLOTS 32768 /* power of two */
@@ -49,6 +56,7 @@
 #define REPLY_FRAME_MAX (WIRE_HEADER_SIZE + 256)
 #define DUMP_PAGE_KEYS 1000
 #define LOG_SCAN_CHUNK 256
+#define PACK_MAX (64 * 1024) /* bytes of REC frames per message, roughly */
 
 static volatile sig_atomic_t s_stop;
 
@@ -111,6 +119,7 @@ struct node {
     int batch_open;
     uint64_t batch_first_seq; /* own seqs >= this are in the open batch */
 
+    uint8_t *pack;   /* PACK_MAX + one frame: REC frames to send */
     uint8_t *vbuf;   /* MM_VALUE_MAX: values read for GET */
     uint8_t *bigbuf; /* WIRE_VALUE_MAX: DUMP pages, STATUS text */
     size_t biglen;
@@ -746,12 +755,14 @@ static follower_t *s_follower_find(node_t *n, const void *id, size_t idlen)
     return NULL;
 }
 
-static uint64_t s_inflight(const follower_t *f)
+/* Records sent to f and not yet acknowledged, if its stream stood at
+ * next[]. */
+static uint64_t s_unacked(const follower_t *f, const uint64_t *next)
 {
     uint64_t total = 0;
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
-        if ((f->want & s_bit(o)) && f->next[o] > f->acked[o] + 1)
-            total += f->next[o] - 1 - f->acked[o];
+        if ((f->want & s_bit(o)) && next[o] > f->acked[o] + 1)
+            total += next[o] - 1 - f->acked[o];
     return total;
 }
 
@@ -871,46 +882,88 @@ static void s_serve_peers(node_t *n)
     }
 }
 
+/*
+ * A pack: REC frames for one follower, back to back in n->pack, sent as
+ * one message part. next[] is where the follower's stream will stand once
+ * the pack is sent; f->next only moves when a send succeeds, so a pack
+ * that cannot be sent (the follower's queue is full) is simply rebuilt on
+ * the next pass.
+ */
 typedef struct {
     node_t *n;
     follower_t *f;
-    uint16_t origin;
-    int sent;
-    int blocked;
-} pump_ctx_t;
+    uint64_t next[MM_MAX_NODES + 1];
+    size_t len;
+    uint16_t origin; /* the origin being scanned from the log */
+    int added;       /* frames added by the current log scan */
+    int blocked;     /* a send failed: stop for now */
+} pack_t;
 
-static int s_send_rec(node_t *n, follower_t *f, const uint8_t *key, size_t klen,
-                      const record_t *rec)
+static int s_pack_flush(pack_t *p)
 {
+    if (p->len == 0)
+        return 0;
+    follower_t *f = p->f;
+    if (tp_send_raw_to(p->n->peer, f->id, f->idlen, p->n->pack, p->len,
+                       ZMQ_DONTWAIT) < 0) {
+        p->blocked = 1;
+        return -1;
+    }
+    memcpy(f->next, p->next, sizeof f->next);
+    f->sent_ms = tp_now_ms();
+    p->len = 0;
+    return 0;
+}
+
+/* Makes room for a frame of len bytes, sending the pack if it is full.
+ * Returns where to write the frame, or NULL if the send failed. */
+static uint8_t *s_pack_room(pack_t *p, size_t len)
+{
+    if (p->len > 0 && p->len + len > PACK_MAX && s_pack_flush(p) < 0)
+        return NULL;
+    return p->n->pack + p->len; /* the buffer holds PACK_MAX + one frame */
+}
+
+/* Adds an encoded frame (the backlog's), stamped with the session. */
+static int s_pack_frame(pack_t *p, const uint8_t *frame, size_t len)
+{
+    uint8_t *dst = s_pack_room(p, len);
+    if (!dst)
+        return -1;
+    memcpy(dst, frame, len);
+    bytes_put64(dst + WIRE_OFF_REQID, p->f->session);
+    p->len += len;
+    return 0;
+}
+
+/* Adds a record read from the log. */
+static int s_pack_visit(void *arg, const uint8_t *key, size_t klen,
+                        const record_t *rec)
+{
+    pack_t *p = arg;
+    if (rec->seq != p->next[p->origin])
+        return 1; /* not the record we expected: stop and retry later */
     wire_msg_t m = {0};
     m.cmd = WIRE_REC;
     m.flags = record_is_tombstone(rec) ? WIRE_F_TOMBSTONE : 0;
     m.origin = rec->origin;
     m.prev_origin = rec->prev_origin;
-    m.epoch = store_epoch(n->store);
+    m.epoch = store_epoch(p->n->store);
     m.seq = rec->seq;
     m.stamp = rec->stamp;
     m.prev_stamp = rec->prev_stamp;
-    m.reqid = f->session;
+    m.reqid = p->f->session;
     m.key = key;
     m.klen = (uint32_t)klen;
     m.value = rec->value;
     m.vlen = rec->vlen;
-    return tp_send_to(n->peer, f->id, f->idlen, &m, ZMQ_DONTWAIT);
-}
-
-static int s_pump_visit(void *arg, const uint8_t *key, size_t klen,
-                        const record_t *rec)
-{
-    pump_ctx_t *p = arg;
-    if (rec->seq != p->f->next[p->origin])
-        return 1; /* not the record we expected: stop and retry later */
-    if (s_send_rec(p->n, p->f, key, klen, rec) < 0) {
-        p->blocked = 1;
+    size_t len = wire_size(&m);
+    uint8_t *dst = s_pack_room(p, len);
+    if (!dst || wire_encode(&m, dst, len) < 0)
         return 1;
-    }
-    p->f->next[p->origin]++;
-    p->sent++;
+    p->len += len;
+    p->next[p->origin]++;
+    p->added++;
     return 0;
 }
 
@@ -918,51 +971,56 @@ static int s_pump_visit(void *arg, const uint8_t *key, size_t klen,
  * still has records waiting (so the loop should come back soon). */
 static int s_pump_one(node_t *n, follower_t *f)
 {
-    uint64_t window = (uint64_t)n->cfg.window;
-    uint8_t frame[BACKLOG_FRAME_MAX];
     if (n->drop_out & s_bit(f->node))
         return 0;
+    uint64_t window = (uint64_t)n->cfg.window;
     int64_t delay = n->delay_us[f->node];
-    for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
+    pack_t p = {.n = n, .f = f};
+    memcpy(p.next, f->next, sizeof p.next);
+    int more = 0;
+    for (uint16_t o = 1; o <= MM_MAX_NODES && !more; o++) {
         if (!(f->want & s_bit(o)))
             continue;
         uint64_t hi = store_applied(n->store, o);
-        while (f->next[o] <= hi) {
-            uint64_t inflight = s_inflight(f);
+        while (p.next[o] <= hi) {
+            uint64_t inflight = s_unacked(f, p.next);
             if (inflight >= window)
-                return 0; /* the ACKs will wake us */
-            backlog_slot_t *b = &n->backlog[f->next[o] & (BACKLOG_SLOTS - 1)];
-            if (o == n->self->id && b->seq == f->next[o]) {
+                break; /* the ACKs will wake us */
+            backlog_slot_t *b = &n->backlog[p.next[o] & (BACKLOG_SLOTS - 1)];
+            if (o == n->self->id && b->seq == p.next[o]) {
                 /* A slow link: hold each write until it is old enough. */
-                if (delay && b->commit_us + delay > tp_now_us())
-                    return 1;
-                memcpy(frame, b->frame, b->len);
-                bytes_put64(frame + WIRE_OFF_REQID, f->session);
-                if (tp_send_raw_to(n->peer, f->id, f->idlen, frame, b->len,
-                                   ZMQ_DONTWAIT) < 0)
-                    return 1;
-                f->next[o]++;
-                f->sent_ms = tp_now_ms();
+                if (delay && b->commit_us + delay > tp_now_us()) {
+                    more = 1;
+                    break;
+                }
+                if (s_pack_frame(&p, b->frame, b->len) < 0) {
+                    more = 1;
+                    break;
+                }
+                p.next[o]++;
                 continue;
             }
-            pump_ctx_t p = {n, f, o, 0, 0};
             uint64_t room = window - inflight;
             size_t max = room < LOG_SCAN_CHUNK ? (size_t)room : LOG_SCAN_CHUNK;
+            p.origin = o;
+            p.added = 0;
             int rc =
-                store_log_scan(n->store, o, f->next[o], max, s_pump_visit, &p);
-            if (rc < 0 || p.blocked)
-                return 1;
-            if (p.sent > 0)
-                f->sent_ms = tp_now_ms();
-            if (p.sent == 0) {
+                store_log_scan(n->store, o, p.next[o], max, s_pack_visit, &p);
+            if (rc < 0 || p.blocked) {
+                more = 1;
+                break;
+            }
+            if (p.added == 0) {
                 log_event(LOG_ERROR, "log_gap",
                           "origin=%s seq=%llu follower=%.*s", s_name_of(n, o),
-                          (unsigned long long)f->next[o], (int)f->idlen, f->id);
-                return 0;
+                          (unsigned long long)p.next[o], (int)f->idlen, f->id);
+                break;
             }
         }
     }
-    return 0;
+    if (!p.blocked && s_pack_flush(&p) < 0)
+        more = 1;
+    return more || p.blocked;
 }
 
 static int s_pump(node_t *n)
@@ -1013,10 +1071,65 @@ static void s_ack(node_t *n, link_t *l)
     s_send_vector(n, l, WIRE_ACK, s_master_mask(n));
 }
 
+/* What one s_follow() call has seen so far. */
+typedef struct {
+    int applied, resync, failed;
+} follow_state_t;
+
+/* Handles one frame from a source (REC, BEAT or REHELLO). */
+static void s_follow_frame(node_t *n, link_t *l, const wire_msg_t *m,
+                           follow_state_t *st)
+{
+    if (m->reqid != l->session)
+        return; /* a leftover of an older session */
+    if (m->cmd == WIRE_REHELLO) {
+        st->resync = 1; /* the master does not know our session */
+        return;
+    }
+    if (m->cmd == WIRE_BEAT)
+        l->up = 1;
+    if (m->cmd != WIRE_REC || st->resync || st->failed ||
+        !(l->want & s_bit(m->origin)))
+        return;
+    l->up = 1;
+    record_t rec = {0};
+    rec.flags = (m->flags & WIRE_F_TOMBSTONE) ? RECORD_TOMBSTONE : 0;
+    rec.origin = m->origin;
+    rec.stamp = m->stamp;
+    rec.seq = m->seq;
+    rec.prev_origin = m->prev_origin;
+    rec.prev_stamp = m->prev_stamp;
+    rec.value = m->value;
+    rec.vlen = m->vlen;
+    int rc = n->batch_open ? 0 : store_begin(n->store);
+    n->batch_open = rc == 0;
+    store_outcome_t out;
+    if (rc == 0)
+        rc = store_apply(n->store, m->key, m->klen, &rec, &out);
+    if (rc == MM_ERR_STATE) {
+        log_event(LOG_INFO, "resync",
+                  "source=%s origin=%s seq=%llu applied=%llu", l->src->name,
+                  s_name_of(n, m->origin), (unsigned long long)m->seq,
+                  (unsigned long long)store_next_seq(n->store, m->origin) - 1);
+        st->resync = 1;
+    } else if (rc < 0) {
+        log_event(LOG_ERROR, "apply_failed", "error=\"%s\"", mm_strerror(rc));
+        st->failed = 1;
+    } else if (out.result != STORE_DUPLICATE) {
+        hlc_observe(&n->clock, rec.stamp);
+        s_note_conflict(n, m->key, m->klen, &rec, &out, "replication");
+        st->applied++;
+    }
+}
+
+/*
+ * Takes what a source sent, up to FOLLOW_BATCH records, applies it in one
+ * transaction, and acknowledges. A message may hold a pack of frames.
+ */
 static void s_follow(node_t *n, link_t *l)
 {
-    int applied = 0, resync = 0, failed = 0;
-    for (int i = 0; i < FOLLOW_BATCH; i++) {
+    follow_state_t st = {0, 0, 0};
+    while (st.applied < FOLLOW_BATCH) {
         zmq_msg_t body;
         zmq_msg_init(&body);
         int len = tp_recv(l->sock, &body, ZMQ_DONTWAIT);
@@ -1025,77 +1138,47 @@ static void s_follow(node_t *n, link_t *l)
             break;
         }
         tp_drain_more(l->sock);
-        wire_msg_t m;
         if (n->drop_in & s_bit(l->src->id)) {
             zmq_msg_close(&body); /* an injected partition: lost */
             continue;
         }
-        if (wire_decode(zmq_msg_data(&body), (size_t)len, &m) < 0) {
-            log_event(LOG_WARN, "bad_stream_frame", "source=%s len=%d",
-                      l->src->name, len);
-            zmq_msg_close(&body);
-            continue;
-        }
         l->heard_ms = tp_now_ms();
-        if (m.reqid != l->session) {
-            /* A leftover of an older session: ignore it. */
-        } else if (m.cmd == WIRE_REHELLO) {
-            resync = 1; /* the master does not know our session */
-        } else if (m.cmd == WIRE_BEAT) {
-            l->up = 1;
-        } else if (m.cmd == WIRE_REC && !resync && !failed &&
-                   (l->want & s_bit(m.origin))) {
-            l->up = 1;
-            record_t rec = {0};
-            rec.flags = (m.flags & WIRE_F_TOMBSTONE) ? RECORD_TOMBSTONE : 0;
-            rec.origin = m.origin;
-            rec.stamp = m.stamp;
-            rec.seq = m.seq;
-            rec.prev_origin = m.prev_origin;
-            rec.prev_stamp = m.prev_stamp;
-            rec.value = m.value;
-            rec.vlen = m.vlen;
-            int rc = n->batch_open ? 0 : store_begin(n->store);
-            n->batch_open = rc == 0;
-            store_outcome_t out;
+        const uint8_t *data = zmq_msg_data(&body);
+        size_t off = 0;
+        while (off < (size_t)len) {
+            size_t flen;
+            wire_msg_t m;
+            int rc = wire_frame_len(data + off, (size_t)len - off, &flen);
             if (rc == 0)
-                rc = store_apply(n->store, m.key, m.klen, &rec, &out);
-            if (rc == MM_ERR_STATE) {
-                log_event(
-                    LOG_INFO, "resync",
-                    "source=%s origin=%s seq=%llu applied=%llu", l->src->name,
-                    s_name_of(n, m.origin), (unsigned long long)m.seq,
-                    (unsigned long long)store_next_seq(n->store, m.origin) - 1);
-                resync = 1;
-            } else if (rc < 0) {
-                log_event(LOG_ERROR, "apply_failed", "error=\"%s\"",
-                          mm_strerror(rc));
-                failed = 1;
-            } else if (out.result != STORE_DUPLICATE) {
-                hlc_observe(&n->clock, rec.stamp);
-                s_note_conflict(n, m.key, m.klen, &rec, &out, "replication");
-                applied++;
+                rc = wire_decode(data + off, flen, &m);
+            if (rc < 0) {
+                log_event(LOG_WARN, "bad_stream_frame",
+                          "source=%s len=%d offset=%zu error=\"%s\"",
+                          l->src->name, len, off, mm_strerror(rc));
+                break;
             }
+            s_follow_frame(n, l, &m, &st);
+            off += flen;
         }
         zmq_msg_close(&body);
     }
     if (n->batch_open) {
-        int rc = failed ? -1 : store_commit(n->store);
-        if (failed)
+        int rc = st.failed ? -1 : store_commit(n->store);
+        if (st.failed)
             store_abort(n->store);
         n->batch_open = 0;
         if (rc < 0) {
-            if (!failed)
+            if (!st.failed)
                 log_event(LOG_ERROR, "commit_failed", "error=\"%s\"",
                           mm_strerror(rc));
-            applied = 0;
-            resync = 1;
+            st.applied = 0;
+            st.resync = 1;
         }
     }
-    n->applied_remote += (uint64_t)applied;
-    if (applied)
+    n->applied_remote += (uint64_t)st.applied;
+    if (st.applied)
         s_ack(n, l);
-    if (resync)
+    if (st.resync)
         s_hello(n, l);
 }
 
@@ -1116,7 +1199,7 @@ static void s_tick(node_t *n)
             f->used = 0;
             continue;
         }
-        if (s_inflight(f) > 0 && now - f->progress_ms > dead) {
+        if (s_unacked(f, f->next) > 0 && now - f->progress_ms > dead) {
             /* Records sent but never acknowledged: resend from the ack. */
             log_event(LOG_INFO, "retransmit", "follower=%.*s", (int)f->idlen,
                       f->id);
@@ -1187,8 +1270,9 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
     n->next_session = (uint64_t)tp_now_us();
     n->backlog = calloc(BACKLOG_SLOTS, sizeof *n->backlog);
     n->vbuf = malloc(MM_VALUE_MAX);
+    n->pack = malloc(PACK_MAX + WIRE_HEADER_SIZE + MM_KEY_MAX + WIRE_VALUE_MAX);
     n->bigbuf = malloc(WIRE_VALUE_MAX);
-    if (!n->backlog || !n->vbuf || !n->bigbuf) {
+    if (!n->backlog || !n->vbuf || !n->bigbuf || !n->pack) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -1360,6 +1444,7 @@ void node_destroy(node_t **np)
     store_destroy(&n->store);
     free(n->backlog);
     free(n->vbuf);
+    free(n->pack);
     free(n->bigbuf);
     free(n);
     *np = NULL;

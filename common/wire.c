@@ -102,6 +102,22 @@ int wire_encode(const wire_msg_t *m, uint8_t *buf, size_t cap)
     return (int)need;
 }
 
+int wire_frame_len(const uint8_t *buf, size_t len, size_t *frame_len)
+{
+    if (len < WIRE_HEADER_SIZE)
+        return MM_ERR_SHORT;
+    if (buf[0] != WIRE_VERSION)
+        return MM_ERR_VERSION;
+    uint32_t klen = bytes_get16(buf + 44), vlen = bytes_get32(buf + 46);
+    if (klen > MM_KEY_MAX || vlen > WIRE_VALUE_MAX)
+        return MM_ERR_TOOBIG;
+    size_t total = WIRE_HEADER_SIZE + (size_t)klen + vlen;
+    if (total > len)
+        return MM_ERR_SHORT;
+    *frame_len = total;
+    return 0;
+}
+
 int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out)
 {
     uint32_t klen, vlen;

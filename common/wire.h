@@ -50,7 +50,9 @@
  *                                 reqid = new session number, value = the
  *                                 applied vector of the origins it wants
  *     REC     master -> follower  one record (fields as above), key, value;
- *                                 reqid = the session it belongs to
+ *                                 reqid = the session it belongs to. One
+ *                                 message part may hold several REC frames
+ *                                 back to back (a pack; wire_frame_len())
  *     ACK     follower -> master  value = follower's applied vector; also
  *                                 sent every heartbeat, so it is the beat
  *     BEAT    master -> follower  value = master's applied vector
@@ -141,6 +143,15 @@ int wire_encode(const wire_msg_t *m, uint8_t *buf, size_t cap);
  * MM_ERR_CORRUPT (trailing bytes after the value).
  */
 int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out);
+
+/*
+ * Replication packs several REC frames back to back in one message part,
+ * to pay ZeroMQ's per-message cost once per pack. wire_frame_len() reads
+ * the header at buf and sets *frame_len to the whole frame's size, so a
+ * reader can step through a pack. Returns 0, MM_ERR_SHORT (the frame runs
+ * past len), MM_ERR_VERSION or MM_ERR_TOOBIG.
+ */
+int wire_frame_len(const uint8_t *buf, size_t len, size_t *frame_len);
 
 /*
  * Applied vectors: applied[o] for o in 1..MM_MAX_NODES. Encoding writes one
