@@ -88,7 +88,7 @@ unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
 cluster-test: all
-	MM_BIN=$(abspath $(BIN)) tests/cluster/run
+	UBSAN_OPTIONS=print_stacktrace=1 MM_BIN=$(abspath $(BIN)) tests/cluster/run
 
 test: unit cluster-test
 
@@ -106,5 +106,9 @@ format-check:
 
 clean:
 	rm -rf build
+
+# Keep objects that only pattern rules name (the unit tests'), so a second
+# `make test` does not rebuild them.
+.SECONDARY:
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

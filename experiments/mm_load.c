@@ -50,6 +50,7 @@ typedef struct {
     mmc_t *conn[MAX_TARGETS]; /* by target node index, opened lazily */
     int home;                 /* sticky write node (cfg index) */
     uint64_t counter;
+    uint64_t rng; /* this client's own random stream (see main) */
     int inflight;
     slot_t slots[MAX_INFLIGHT];
 } client_t;
@@ -70,7 +71,6 @@ static opts_t s_o;
 static FILE *s_hist;
 static int s_write_targets[MAX_TARGETS], s_nwrite;
 static int s_read_targets[MAX_TARGETS], s_nread;
-static uint64_t s_rng;
 static double *s_zipf_cdf;
 
 /* Status sampling (--sample-ms): one connection per node. */
@@ -91,23 +91,23 @@ static void s_on_signal(int sig)
 }
 
 /* xorshift64*: small, fast and seedable, so a seed fixes the workload. */
-static uint64_t s_rand(void)
+static uint64_t s_rand(uint64_t *rng)
 {
-    s_rng ^= s_rng >> 12;
-    s_rng ^= s_rng << 25;
-    s_rng ^= s_rng >> 27;
-    return s_rng * 2685821657736338717ull;
+    *rng ^= *rng >> 12;
+    *rng ^= *rng << 25;
+    *rng ^= *rng >> 27;
+    return *rng * 2685821657736338717ull;
 }
 
-static double s_rand01(void)
+static double s_rand01(uint64_t *rng)
 {
-    return (double)(s_rand() >> 11) / (double)(1ull << 53);
+    return (double)(s_rand(rng) >> 11) / (double)(1ull << 53);
 }
 
-static int s_pick_key(void)
+static int s_pick_key(uint64_t *rng)
 {
     if (!strcmp(s_o.dist, "zipf")) {
-        double u = s_rand01();
+        double u = s_rand01(rng);
         int lo = 0, hi = s_o.keys - 1;
         while (lo < hi) {
             int mid = (lo + hi) / 2;
@@ -121,10 +121,10 @@ static int s_pick_key(void)
     if (!strcmp(s_o.dist, "hot")) {
         /* 90% of operations go to the hottest 10% of keys (at least 1). */
         int hot = s_o.keys / 10 > 0 ? s_o.keys / 10 : 1;
-        if (s_rand01() < 0.9)
-            return (int)(s_rand() % (uint64_t)hot);
+        if (s_rand01(rng) < 0.9)
+            return (int)(s_rand(rng) % (uint64_t)hot);
     }
-    return (int)(s_rand() % (uint64_t)s_o.keys);
+    return (int)(s_rand(rng) % (uint64_t)s_o.keys);
 }
 
 static int s_parse_nodes(const char *list, int *out, int want_master)
@@ -293,16 +293,16 @@ static int s_start(client_t *c)
             s = &c->slots[i];
     if (!s)
         return -1;
-    double u = s_rand01();
+    double u = s_rand01(&c->rng);
     s->kind = u < s_o.read_frac                     ? OP_READ
               : u < s_o.read_frac + s_o.delete_frac ? OP_DELETE
                                                     : OP_WRITE;
-    int key = s_pick_key();
+    int key = s_pick_key(&c->rng);
     snprintf(s->key, sizeof s->key, "%s%d", s_o.prefix, key);
     if (s->kind == OP_READ) {
-        s->node = s_read_targets[s_rand() % (uint64_t)s_nread];
+        s->node = s_read_targets[s_rand(&c->rng) % (uint64_t)s_nread];
     } else if (!strcmp(s_o.route, "random")) {
-        s->node = s_write_targets[s_rand() % (uint64_t)s_nwrite];
+        s->node = s_write_targets[s_rand(&c->rng) % (uint64_t)s_nwrite];
     } else if (!strcmp(s_o.route, "home")) {
         s->node = s_write_targets[key % s_nwrite];
     } else {
@@ -395,7 +395,7 @@ static void s_usage(FILE *out)
         "  --clients N        concurrent clients (default 4)\n"
         "  --inflight K       requests in flight per client (default 1)\n"
         "  --duration S       run for S seconds (default 10)\n"
-        "  --ops N            stop after N operations instead\n"
+        "  --ops N            stop after N operations instead (N/clients each)\n"
         "  --rate R           open loop: R operations/s in total (default: "
         "closed)\n"
         "  --keys K           key space size (default 1000)\n"
@@ -588,7 +588,6 @@ int main(int argc, char **argv)
     s_nread = s_parse_nodes(s_o.read_nodes, s_read_targets, 0);
     if (s_nwrite <= 0 || s_nread <= 0)
         return 1;
-    s_rng = s_o.seed * 0x9e3779b97f4a7c15ull + 1;
     if (!strcmp(s_o.dist, "zipf")) {
         /* Zipf with exponent 1: key i has weight 1/(i+1). */
         s_zipf_cdf = malloc(sizeof(double) * (size_t)s_o.keys);
@@ -613,6 +612,15 @@ int main(int argc, char **argv)
     for (int i = 0; i < s_o.clients; i++) {
         clients[i].id = i;
         clients[i].home = s_write_targets[i % s_nwrite];
+        /* One random stream per client, from the seed and the client id:
+         * each client's sequence of operations is then the same in every
+         * run with that seed, however the replies interleave. */
+        clients[i].rng = (s_o.seed + 1) * 0x9e3779b97f4a7c15ull ^
+                         ((uint64_t)i + 1) * 0xbf58476d1ce4e5b9ull;
+        if (clients[i].rng == 0)
+            clients[i].rng = 1; /* xorshift's one bad state */
+        for (int w = 0; w < 4; w++)
+            s_rand(&clients[i].rng);
     }
     int64_t t0 = tp_now_ns();
     int64_t end = t0 + (int64_t)(s_o.duration * 1e9);
@@ -634,8 +642,12 @@ int main(int argc, char **argv)
         /* Start what the loop or the rate allows. */
         for (int i = 0; !stopping && i < s_o.clients; i++) {
             client_t *c = &clients[(started + i) % s_o.clients];
+            /* With --ops, each client has its own share, so that its
+             * sequence of operations does not depend on timing. */
+            long long share =
+                s_o.max_ops / s_o.clients + (c->id < s_o.max_ops % s_o.clients);
             while (c->inflight < s_o.inflight &&
-                   (!s_o.max_ops || started < s_o.max_ops)) {
+                   (!s_o.max_ops || (long long)c->counter < share)) {
                 if (interval_ns > 0 && next_send > (double)now)
                     break;
                 if (s_start(c) < 0)

@@ -26,6 +26,13 @@ mk_cluster() {
 cleanup() {
     local rc=$?
     "$CLUSTER" down "$CFG" >/dev/null 2>&1 || true
+    # A sanitizer build reports memory and undefined-behaviour errors in the
+    # node logs; a node that kept running after one still fails the test.
+    if grep -l -E "ERROR: AddressSanitizer|runtime error:" "$DIR"/data/*.log \
+        2>/dev/null; then
+        echo "  FAIL: sanitizer errors in the node logs above" >&2
+        rc=1
+    fi
     if [ $rc -ne 0 ] && [ -d "$DIR/data" ]; then
         echo "  --- node logs (last lines) ---" >&2
         for f in "$DIR"/data/*.log; do
