@@ -2594,15 +2594,17 @@ int check_add_threshold(check_t *c, const char *text, char *err, size_t errlen)
 static void s_thresholds(check_t *c)
 {
     /* The two safety properties every run must keep, unless a threshold
-     * of the caller names the metric (a scenario built to show lost
-     * writes says how many it expects). */
+     * of the caller names the metric or, for lost writes, any of its
+     * classes: a scenario built to show LWW losing writes says which
+     * classes it tolerates (say, lost_writes.missing <= 0 alone). */
     static const char *const defaults[] = {"lost_writes.total",
                                            "divergent_keys"};
+    static const char *const families[] = {"lost_writes.", "divergent_keys"};
     for (size_t d = 0; d < 2; d++) {
         int named = 0;
         for (size_t i = 0; i < c->nth && !named; i++)
-            named =
-                !c->th[i].is_default && !strcmp(c->th[i].metric, defaults[d]);
+            named = !c->th[i].is_default &&
+                    !strncmp(c->th[i].metric, families[d], strlen(families[d]));
         if (!named)
             s_add_threshold(c, defaults[d], TH_EQ, 0, 1);
     }

@@ -731,6 +731,28 @@ static void the_safety_defaults_yield_only_to_a_named_threshold(void **state)
     s_dump(c, "m1", NULL);
     assert_int_equal(s_finish(c)->passed, 1);
     check_destroy(&c);
+
+    /* Naming one class of lost writes replaces the default too: the write
+     * above is `missing`, so a bound on stale_final alone passes and a
+     * bound on missing fails. */
+    c = s_new();
+    assert_int_equal(
+        check_add_threshold(c, "lost_writes.stale_final <= 0", err, sizeof err),
+        0);
+    s_start(c);
+    s_write(c, 1, "x", "a", "m1", 100, 110, "100.0");
+    s_dump(c, "m1", NULL);
+    assert_int_equal(s_finish(c)->passed, 1);
+    check_destroy(&c);
+
+    c = s_new();
+    assert_int_equal(
+        check_add_threshold(c, "lost_writes.missing <= 0", err, sizeof err), 0);
+    s_start(c);
+    s_write(c, 1, "x", "a", "m1", 100, 110, "100.0");
+    s_dump(c, "m1", NULL);
+    assert_int_equal(s_finish(c)->passed, 0);
+    check_destroy(&c);
 }
 
 static void a_null_metric_fails_its_threshold(void **state)
