@@ -3,10 +3,10 @@
  *
  * How a write travels, step by step:
  *
- *   1. A client's PUT arrives on the `client` ROUTER. The master reads the
- *      key's current record (its stamp becomes the new write's `prev`),
- *      stamps the write with hlc_now(), gives it the next sequence number of
- *      its own origin and calls store_apply() inside the open batch.
+ *   1. A client's PUT arrives on the `client` ROUTER. The master stamps it
+ *      with hlc_now(), gives it the next sequence number of its own origin
+ *      and calls store_apply_local() inside the open batch, which records
+ *      the key's current record as the new write's `prev` and decides LWW.
  *   2. Requests keep being taken until the socket is empty or the batch is
  *      full; then the batch commits (one fsync in sync mode) and only then
  *      are the clients answered: an OK always means "committed here".
@@ -49,7 +49,9 @@
  * sync (fewer, larger fsyncs did not win: the pipeline stalled instead).
  */
 #define CLIENT_BATCH 32
-#define FOLLOW_BATCH 1024 /* replicated records per transaction */
+/* Replicated records per transaction: taking stops once this many are
+ * applied, after the pack in hand, so a batch may exceed it by one pack. */
+#define FOLLOW_BATCH 1024
 #define MAX_FOLLOWERS 32
 #define BACKLOG_SLOTS 32768 /* power of two */
 #define BACKLOG_FRAME_MAX 512
@@ -609,7 +611,8 @@ static int s_fault(node_t *n, const wire_msg_t *m, char *msg, size_t cap)
         n->drop_in = n->drop_out = 0;
         memset(n->delay_us, 0, sizeof n->delay_us);
     } else if (!strcmp(verb, "clock") &&
-               sscanf(args, "%lld %c", &num, &extra) == 1) {
+               sscanf(args, "%lld %c", &num, &extra) == 1 && num >= -86400000 &&
+               num <= 86400000) {
         hlc_set_offset(&n->clock, (int64_t)num);
     } else if (!strcmp(verb, "drop") &&
                sscanf(args, "%31s %7s %c", peer, dir, &extra) == 2) {
@@ -635,10 +638,12 @@ static int s_fault(node_t *n, const wire_msg_t *m, char *msg, size_t cap)
         }
         n->delay_us[p->id] = num * 1000;
     } else {
+        int known = !strcmp(verb, "clock") || !strcmp(verb, "drop") ||
+                    !strcmp(verb, "delay");
         snprintf(msg, cap,
-                 "unknown fault '%.20s'; use drop PEER in|out|both, delay "
-                 "PEER MS, clock OFFSET_MS or heal",
-                 verb);
+                 "%s '%.20s'; use drop PEER in|out|both, delay PEER MS, "
+                 "clock OFFSET_MS (within a day) or heal",
+                 known ? "bad arguments to" : "unknown fault", verb);
         return MM_ERR_PROTO;
     }
     log_event(LOG_INFO, "fault", "verb=%s args=\"%s\"", verb, args);
@@ -818,9 +823,12 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
     if (!f || f->session != m->reqid) {
         /* A follower we do not know (we restarted, or dropped it as
          * silent): ask it to start a new session. */
+        if (n->drop_out & s_bit(m->origin))
+            return; /* an injected partition */
         wire_msg_t r = {0};
         r.cmd = WIRE_REHELLO;
         r.origin = n->self->id;
+        r.epoch = store_epoch(n->store);
         r.reqid = m->reqid;
         tp_send_to(n->peer, id, idlen, &r, ZMQ_DONTWAIT);
         return;
@@ -1359,11 +1367,16 @@ static int s_raise_clock(void *arg, const uint8_t *key, size_t klen,
  * stamps only go up, and in HLC mode a write is stamped above every write
  * the node has seen. Each origin's stamps rise with its sequence numbers,
  * so the last log entry of every origin is the newest stamp the store
- * holds. This sets the clock's floor directly, in both modes.
+ * holds. In HLC mode that floor comes from every origin; in wall mode only
+ * from the node's own writes.
  */
 static void s_observe_store(node_t *n)
 {
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
+        /* Wall mode ignores other nodes' stamps (that is its point): only
+         * the node's own writes set its floor there. */
+        if (n->clock.mode == HLC_MODE_WALL && o != n->self->id)
+            continue;
         uint64_t last = store_applied(n->store, o);
         if (last)
             store_log_scan(n->store, o, last, 1, s_raise_clock, &n->clock);
