@@ -46,11 +46,13 @@ enum {
     KEY_LIVENESS,
     KEY_WINDOW,
     KEY_CACHE_MB,
+    KEY_ACK,
+    KEY_ACK_TIMEOUT_MS,
     CLUSTER_NKEYS
 };
 static const char *const s_cluster_keys[CLUSTER_NKEYS] = {
-    "name",         "clock",    "durability", "data_dir",
-    "heartbeat_ms", "liveness", "window",     "cache_mb",
+    "name",     "clock",  "durability", "data_dir", "heartbeat_ms",
+    "liveness", "window", "cache_mb",   "ack",      "ack_timeout_ms",
 };
 
 enum { KEY_ROLE, KEY_ID, KEY_CLIENT, KEY_PEER, KEY_CLOCK_OFFSET, NODE_NKEYS };
@@ -237,6 +239,21 @@ static int s_cluster_key(parser_t *p, int k, const char *value)
         ret = s_parse_int(p, "cache_mb", value, 1, 4096, &v);
         c->cache_mb = (int)v;
         break;
+    case KEY_ACK:
+        if (strcmp(value, "none") == 0)
+            c->ack = ACK_NONE;
+        else if (strcmp(value, "standby") == 0)
+            c->ack = ACK_STANDBY;
+        else
+            return s_fail(p, p->line,
+                          "ack must be none or standby, got '%s' (all and "
+                          "quorum are not built yet)",
+                          value);
+        break;
+    case KEY_ACK_TIMEOUT_MS:
+        ret = s_parse_int(p, "ack_timeout_ms", value, 10, 600000, &v);
+        c->ack_timeout_ms = (int)v;
+        break;
     }
     return ret;
 }
@@ -253,9 +270,15 @@ static int s_node_key(parser_t *p, int k, const char *value)
             n->role = ROLE_MASTER;
         else if (strcmp(value, "replica") == 0)
             n->role = ROLE_REPLICA;
+        else if (strcmp(value, "primary") == 0)
+            n->role = ROLE_PRIMARY;
+        else if (strcmp(value, "standby") == 0)
+            n->role = ROLE_STANDBY;
         else
             return s_fail(p, p->line,
-                          "role must be master or replica, got '%s'", value);
+                          "role must be master, replica, primary or standby, "
+                          "got '%s'",
+                          value);
         break;
     case KEY_ID:
         ret = s_parse_int(p, "id", value, 1, MM_MAX_NODES, &v);
@@ -372,15 +395,16 @@ static int s_finish_node(parser_t *p)
     at = p->node_line[i];
     if (at[KEY_ROLE] == 0)
         return s_fail(p, p->header_line[i],
-                      "[node %s] has no role (master or replica)", n->name);
+                      "[node %s] has no role (master, replica, primary or "
+                      "standby)",
+                      n->name);
     if (at[KEY_CLIENT] == 0)
         return s_fail(p, p->header_line[i], "[node %s] has no client endpoint",
                       n->name);
-    if (n->role == ROLE_MASTER && at[KEY_PEER] == 0)
+    if (config_role_streams(n->role) && at[KEY_PEER] == 0)
         return s_fail(p, p->header_line[i],
-                      "master %s has no peer endpoint: masters stream their "
-                      "writes from it",
-                      n->name);
+                      "%s %s has no peer endpoint: it streams writes from it",
+                      config_role_name(n->role), n->name);
     if (n->role == ROLE_REPLICA && at[KEY_PEER] != 0)
         return s_fail(p, at[KEY_PEER],
                       "replica %s cannot have a peer endpoint: only masters "
@@ -499,6 +523,8 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->liveness = 5;
     out->window = 4096;
     out->cache_mb = 64;
+    out->ack = ACK_NONE;
+    out->ack_timeout_ms = 1000;
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');
@@ -521,12 +547,31 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     if (ret != 0)
         return ret;
 
-    for (int i = 0; i < out->nnodes; i++)
+    int primaries = 0, standbys = 0;
+    for (int i = 0; i < out->nnodes; i++) {
         masters += out->nodes[i].role == ROLE_MASTER;
-    if (masters == 0)
+        primaries += out->nodes[i].role == ROLE_PRIMARY;
+        standbys += out->nodes[i].role == ROLE_STANDBY;
+    }
+    if (standbys > 0 && primaries == 0)
         return s_fail(&p, p.line > 0 ? p.line : 1,
-                      "no master: at least one [node NAME] needs "
-                      "role = master");
+                      "standbys but no primary: one node needs "
+                      "role = primary");
+    if (masters > 0 && primaries + standbys > 0)
+        return s_fail(&p, p.line > 0 ? p.line : 1,
+                      "a cluster is multi-master (role = master) or "
+                      "primary-standby (role = primary/standby), not both");
+    if (primaries > 1)
+        return s_fail(&p, p.line > 0 ? p.line : 1,
+                      "%d nodes have role = primary; a cluster has one",
+                      primaries);
+    if (masters == 0 && primaries == 0)
+        return s_fail(&p, p.line > 0 ? p.line : 1,
+                      "no writer: at least one [node NAME] needs "
+                      "role = master (or one role = primary)");
+    if (out->ack == ACK_STANDBY && standbys == 0)
+        return s_fail(&p, p.line > 0 ? p.line : 1,
+                      "ack = standby needs a node with role = standby");
     if (out->data_dir[0] == '\0')
         snprintf(out->data_dir, sizeof out->data_dir, "run/%s", out->name);
     return 0;
@@ -605,6 +650,15 @@ const char *config_role_name(node_role_t r)
         return "master";
     case ROLE_REPLICA:
         return "replica";
+    case ROLE_PRIMARY:
+        return "primary";
+    case ROLE_STANDBY:
+        return "standby";
     }
     return "unknown";
+}
+
+int config_role_streams(node_role_t r)
+{
+    return r == ROLE_MASTER || r == ROLE_PRIMARY || r == ROLE_STANDBY;
 }

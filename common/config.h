@@ -30,8 +30,16 @@
 
 typedef enum {
     ROLE_MASTER = 0,  /* multi-master: takes writes, streams to followers */
-    ROLE_REPLICA = 1, /* read-only follower of every master */
+    ROLE_REPLICA = 1, /* read-only follower of every writer */
+    ROLE_PRIMARY = 2, /* the single writer of a primary-standby cluster */
+    ROLE_STANDBY = 3, /* follows the primary; writable once promoted */
 } node_role_t;
+
+/* When a writer acknowledges a client's write. */
+typedef enum {
+    ACK_NONE = 0,    /* after its own commit: asynchronous replication */
+    ACK_STANDBY = 1, /* after the standby has applied it too */
+} ack_policy_t;
 
 typedef struct {
     char name[CONFIG_NAME_MAX];
@@ -47,10 +55,12 @@ typedef struct {
     hlc_mode_t clock;
     store_durability_t durability;
     char data_dir[CONFIG_PATH_MAX];
-    int heartbeat_ms; /* idle beat interval (default 100) */
-    int liveness;     /* beats missed before a peer counts as gone (5) */
-    int window;       /* unacknowledged records per follower (4096) */
-    int cache_mb;     /* Berkeley DB cache per node (64) */
+    int heartbeat_ms;   /* idle beat interval (default 100) */
+    int liveness;       /* beats missed before a peer counts as gone (5) */
+    int window;         /* unacknowledged records per follower (4096) */
+    int cache_mb;       /* Berkeley DB cache per node (64) */
+    ack_policy_t ack;   /* none (default) or standby */
+    int ack_timeout_ms; /* a write unconfirmed this long is "unknown" */
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
 } config_t;
@@ -72,5 +82,9 @@ const config_node_t *config_node(const config_t *c, const char *name);
 const config_node_t *config_node_by_id(const config_t *c, uint16_t id);
 
 const char *config_role_name(node_role_t r);
+
+/* 1 for the roles that bind a peer socket and stream writes: master,
+ * primary and standby (a standby streams once promoted). */
+int config_role_streams(node_role_t r);
 
 #endif

@@ -40,6 +40,10 @@ const char *wire_cmd_name(int cmd)
         return "PING";
     case WIRE_FAULT:
         return "FAULT";
+    case WIRE_PROMOTE:
+        return "PROMOTE";
+    case WIRE_DEMOTE:
+        return "DEMOTE";
     case WIRE_OK:
         return "OK";
     case WIRE_VALUE:

@@ -42,6 +42,12 @@
  *                                       "name=value"
  *     PING                           -> PONG
  *     FAULT   key = verb, value=args -> OK or ERROR (fault injection)
+ *     PROMOTE epoch = new epoch      -> OK (epoch): a standby becomes the
+ *                                       primary of that epoch; ERROR if it
+ *                                       is not a standby or the epoch is
+ *                                       not above its own
+ *     DEMOTE  epoch = current epoch  -> OK: a primary of an older epoch
+ *                                       becomes a standby of that epoch
  *     any failure                    -> ERROR (seq = code, value = message)
  *
  * Replication (a follower's DEALER to a master's `peer` ROUTER):
@@ -87,6 +93,8 @@ typedef enum {
     WIRE_STATUS = 5,
     WIRE_PING = 6,
     WIRE_FAULT = 7,
+    WIRE_PROMOTE = 8,
+    WIRE_DEMOTE = 9,
 
     WIRE_OK = 32,
     WIRE_VALUE = 33,

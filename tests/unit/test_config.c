@@ -156,8 +156,8 @@ static void comments_blank_lines_and_spaces_are_ignored(void **state)
     assert_string_equal(c.nodes[0].client, "tcp://h:1");
     /* Right after the value, ';' is part of it, so the role is wrong. */
     s_assert_error("[node m1]\nrole=master;x\n",
-                   "local.ini:2: role must be master or replica, got "
-                   "'master;x'");
+                   "local.ini:2: role must be master, replica, primary or "
+                   "standby, got 'master;x'");
 }
 
 static void nodes_are_found_by_name_and_id(void **state)
@@ -200,8 +200,8 @@ static void bad_choices_are_reported_with_what_is_allowed(void **state)
                    "local.ini:2: durability must be sync or nosync, got "
                    "'fsync'");
     s_assert_error("[node m1]\nrole = leader\n",
-                   "local.ini:2: role must be master or replica, got "
-                   "'leader'");
+                   "local.ini:2: role must be master, replica, primary or "
+                   "standby, got 'leader'");
 }
 
 static void malformed_lines_are_refused(void **state)
@@ -292,13 +292,14 @@ static void nodes_missing_a_required_key_are_refused(void **state)
 {
     (void)state;
     s_assert_error("[node m1]\nclient = tcp://a:1\npeer = tcp://a:2\n",
-                   "local.ini:1: [node m1] has no role (master or replica)");
+                   "local.ini:1: [node m1] has no role (master, replica, "
+                   "primary or standby)");
     s_assert_error("[node m1]\nrole = master\npeer = tcp://a:2\n",
                    "local.ini:1: [node m1] has no client endpoint");
     s_assert_error("\n[node m1]\nrole = master\nclient = tcp://a:1\n"
                    "[cluster]\n",
-                   "local.ini:2: master m1 has no peer endpoint: masters "
-                   "stream their writes from it");
+                   "local.ini:2: master m1 has no peer endpoint: it streams "
+                   "writes from it");
     s_assert_error(S_MASTER "[node r1]\npeer = tcp://a:2\nrole = replica\n"
                             "client = tcp://a:1\n",
                    "local.ini:6: replica r1 cannot have a peer endpoint: "
@@ -310,10 +311,49 @@ static void a_cluster_needs_a_master(void **state)
     (void)state;
     s_assert_error("[cluster]\nname = x\n[node r1]\nrole = replica\n"
                    "client = tcp://a:1\n",
-                   "local.ini:5: no master: at least one [node NAME] needs "
-                   "role = master");
-    s_assert_error("", "local.ini:1: no master: at least one [node NAME] "
-                       "needs role = master");
+                   "local.ini:5: no writer: at least one [node NAME] needs "
+                   "role = master (or one role = primary)");
+    s_assert_error("", "local.ini:1: no writer: at least one [node NAME] "
+                       "needs role = master (or one role = primary)");
+}
+
+#define S_PS                                                                   \
+    "[node p]\nrole = primary\nclient = tcp://a:1\npeer = tcp://a:2\n"         \
+    "[node s]\nrole = standby\nclient = tcp://a:3\npeer = tcp://a:4\n"
+
+static void a_primary_standby_cluster_parses_with_ack_standby(void **state)
+{
+    config_t c;
+    char err[256];
+    (void)state;
+    assert_int_equal(config_parse("[cluster]\nack = standby\n"
+                                  "ack_timeout_ms = 500\n" S_PS,
+                                  "ps.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.ack, ACK_STANDBY);
+    assert_int_equal(c.ack_timeout_ms, 500);
+    assert_int_equal(c.nodes[0].role, ROLE_PRIMARY);
+    assert_int_equal(c.nodes[1].role, ROLE_STANDBY);
+    assert_true(config_role_streams(ROLE_STANDBY));
+    assert_false(config_role_streams(ROLE_REPLICA));
+}
+
+static void primaries_and_masters_do_not_mix(void **state)
+{
+    (void)state;
+    s_assert_error(S_MASTER S_PS, "local.ini:12: a cluster is multi-master "
+                                  "(role = master) or primary-standby (role "
+                                  "= primary/standby), not both");
+    s_assert_error("[node s]\nrole = standby\nclient = tcp://a:3\n"
+                   "peer = tcp://a:4\n",
+                   "local.ini:4: standbys but no primary: one node needs "
+                   "role = primary");
+    s_assert_error("[cluster]\nack = standby\n" S_MASTER,
+                   "local.ini:6: ack = standby needs a node with role = "
+                   "standby");
+    s_assert_error("[cluster]\nack = quorum\n",
+                   "local.ini:2: ack must be none or standby, got 'quorum' "
+                   "(all and quorum are not built yet)");
 }
 
 static void more_than_max_nodes_is_refused(void **state)
@@ -420,6 +460,8 @@ int main(void)
         cmocka_unit_test(duplicate_names_ids_and_endpoints_are_refused),
         cmocka_unit_test(nodes_missing_a_required_key_are_refused),
         cmocka_unit_test(a_cluster_needs_a_master),
+        cmocka_unit_test(a_primary_standby_cluster_parses_with_ack_standby),
+        cmocka_unit_test(primaries_and_masters_do_not_mix),
         cmocka_unit_test(more_than_max_nodes_is_refused),
         cmocka_unit_test(numbers_must_be_whole_and_in_range),
         cmocka_unit_test(the_first_error_wins),
