@@ -304,6 +304,8 @@ static void every_command_has_a_name(void **state)
         {WIRE_STATUS, "STATUS"},
         {WIRE_PING, "PING"},
         {WIRE_FAULT, "FAULT"},
+        {WIRE_PROMOTE, "PROMOTE"},
+        {WIRE_DEMOTE, "DEMOTE"},
         {WIRE_OK, "OK"},
         {WIRE_VALUE, "VALUE"},
         {WIRE_NOTFOUND, "NOTFOUND"},
