@@ -6,6 +6,7 @@
  *     [cluster]           starts the cluster-wide settings
  *     [node NAME]         starts one node; its place among the nodes (1, 2,
  *                         ...) is its id unless it sets `id`
+ *     [coordinator]       the coordinator's settings (optional)
  *     key = value         a setting of the section above it
  *     ; comment           also `#`; a comment can also follow a value or a
  *                         section header after a space: `role = master ; m1`
@@ -60,6 +61,23 @@ static const char *const s_node_keys[NODE_NKEYS] = {
     "role", "id", "client", "peer", "clock_offset_ms",
 };
 
+enum {
+    KEY_C_CLIENT,
+    KEY_C_RESP,
+    KEY_C_WRITE_ROUTE,
+    KEY_C_READ_ROUTE,
+    KEY_C_POOL,
+    KEY_C_POOL_SIZE,
+    KEY_C_HEARTBEAT_MS,
+    KEY_C_MISSED,
+    KEY_C_HOLD_MS,
+    COORD_NKEYS
+};
+static const char *const s_coord_keys[COORD_NKEYS] = {
+    "client", "resp",         "write_route", "read_route", "pool",
+    "pool_size", "heartbeat_ms", "missed",   "hold_ms",
+};
+
 typedef struct {
     const char *source; /* the file name in messages */
     char *err;
@@ -68,6 +86,9 @@ typedef struct {
     config_t *c;
     config_node_t *node; /* the [node] being read, or NULL */
     int in_cluster;      /* 1 after [cluster], until the next section */
+    int in_coord;        /* 1 after [coordinator], until the next section */
+    int coord_line[COORD_NKEYS];
+    int coord_header_line;
     /* The line each key was set on, 0 if not set: finds keys given twice
      * and points the node checks at the right line. */
     int cluster_line[CLUSTER_NKEYS];
@@ -151,6 +172,8 @@ static const char *s_section(const parser_t *p, char *buf, size_t cap)
 {
     if (p->node != NULL)
         snprintf(buf, cap, "[node %s]", p->node->name);
+    else if (p->in_coord)
+        snprintf(buf, cap, "[coordinator]");
     else
         snprintf(buf, cap, "[cluster]");
     return buf;
@@ -299,6 +322,94 @@ static int s_node_key(parser_t *p, int k, const char *value)
     return ret;
 }
 
+/* A RESP address is host:port (no scheme): what redis-cli -h/-p take. */
+static int s_valid_hostport(const char *v)
+{
+    const char *colon = strrchr(v, ':');
+    char *end;
+    long port;
+
+    if (colon == NULL || colon == v || strstr(v, "://") != NULL)
+        return 0;
+    port = strtol(colon + 1, &end, 10);
+    return *end == '\0' && end != colon + 1 && port >= 1 && port <= 65535;
+}
+
+static int s_coord_key(parser_t *p, int k, const char *value)
+{
+    config_coord_t *c = &p->c->coord;
+    long long v;
+    int ret = 0;
+
+    switch (k) {
+    case KEY_C_CLIENT:
+        ret = s_copy(p, "client", value, c->client, sizeof c->client);
+        break;
+    case KEY_C_RESP:
+        if (!s_valid_hostport(value))
+            return s_fail(p, p->line,
+                          "resp must be HOST:PORT (like 127.0.0.1:6380), got "
+                          "'%s'",
+                          value);
+        ret = s_copy(p, "resp", value, c->resp, sizeof c->resp);
+        break;
+    case KEY_C_WRITE_ROUTE:
+        if (strcmp(value, "primary") == 0)
+            c->write_route = WRITE_ROUTE_PRIMARY;
+        else if (strcmp(value, "home") == 0)
+            c->write_route = WRITE_ROUTE_HOME;
+        else if (strcmp(value, "sticky") == 0)
+            c->write_route = WRITE_ROUTE_STICKY;
+        else
+            return s_fail(p, p->line,
+                          "write_route must be primary, home or sticky, got "
+                          "'%s'",
+                          value);
+        break;
+    case KEY_C_READ_ROUTE:
+        if (strcmp(value, "round_robin") == 0)
+            c->read_route = READ_ROUTE_ROUND_ROBIN;
+        else if (strcmp(value, "least_lag") == 0)
+            c->read_route = READ_ROUTE_LEAST_LAG;
+        else if (strcmp(value, "ryw") == 0)
+            c->read_route = READ_ROUTE_RYW;
+        else if (strcmp(value, "primary") == 0)
+            c->read_route = READ_ROUTE_PRIMARY;
+        else
+            return s_fail(p, p->line,
+                          "read_route must be round_robin, least_lag, ryw or "
+                          "primary, got '%s'",
+                          value);
+        break;
+    case KEY_C_POOL:
+        if (strcmp(value, "on") == 0)
+            c->pool = 1;
+        else if (strcmp(value, "off") == 0)
+            c->pool = 0;
+        else
+            return s_fail(p, p->line, "pool must be on or off, got '%s'",
+                          value);
+        break;
+    case KEY_C_POOL_SIZE:
+        ret = s_parse_int(p, "pool_size", value, 1, 64, &v);
+        c->pool_size = (int)v;
+        break;
+    case KEY_C_HEARTBEAT_MS:
+        ret = s_parse_int(p, "heartbeat_ms", value, 10, 10000, &v);
+        c->heartbeat_ms = (int)v;
+        break;
+    case KEY_C_MISSED:
+        ret = s_parse_int(p, "missed", value, 1, 100, &v);
+        c->missed = (int)v;
+        break;
+    case KEY_C_HOLD_MS:
+        ret = s_parse_int(p, "hold_ms", value, 0, 600000, &v);
+        c->hold_ms = (int)v;
+        break;
+    }
+    return ret;
+}
+
 /* Handles one `key = value` line of the current section. */
 static int s_key_value(parser_t *p, char *line, char *eq)
 {
@@ -310,7 +421,7 @@ static int s_key_value(parser_t *p, char *line, char *eq)
     *eq = '\0';
     key = s_trim(line);
     value = s_trim(eq + 1);
-    if (p->node == NULL && !p->in_cluster)
+    if (p->node == NULL && !p->in_cluster && !p->in_coord)
         return s_fail(p, p->line,
                       "'%s' is outside any section: start with [cluster] "
                       "or [node NAME]",
@@ -319,6 +430,19 @@ static int s_key_value(parser_t *p, char *line, char *eq)
     if (*key == '\0')
         return s_fail(p, p->line, "missing key before '=' in %s", section);
 
+    if (p->in_coord) {
+        k = s_key_index(s_coord_keys, COORD_NKEYS, key);
+        if (k < 0)
+            return s_fail(p, p->line, "unknown key '%s' in %s", key, section);
+        if (p->coord_line[k] != 0)
+            return s_fail(p, p->line,
+                          "%s is set twice in %s (first on line %d)", key,
+                          section, p->coord_line[k]);
+        if (*value == '\0')
+            return s_fail(p, p->line, "%s in %s has no value", key, section);
+        p->coord_line[k] = p->line;
+        return s_coord_key(p, k, value);
+    }
     if (p->node != NULL) {
         keys = s_node_keys;
         nkeys = NODE_NKEYS;
@@ -426,6 +550,41 @@ static int s_finish_node(parser_t *p)
     return ret;
 }
 
+/*
+ * Checks the [coordinator] section once every node is known: it needs a
+ * front, its endpoints must not be a node's, and write_route = primary in a
+ * multi-master cluster means "the first master". The default write route
+ * follows the cluster's shape.
+ */
+static int s_finish_coord(parser_t *p, int primary_standby)
+{
+    config_coord_t *c = &p->c->coord;
+
+    if ((int)c->write_route == -1)
+        c->write_route =
+            primary_standby ? WRITE_ROUTE_PRIMARY : WRITE_ROUTE_HOME;
+    if (!c->present)
+        return 0;
+    if (c->client[0] == '\0' && c->resp[0] == '\0')
+        return s_fail(p, p->coord_header_line,
+                      "[coordinator] needs a client endpoint, a resp "
+                      "address, or both");
+    for (int i = 0; i < p->c->nnodes; i++) {
+        const config_node_t *n = &p->c->nodes[i];
+        if (c->client[0] != '\0' && (strcmp(n->client, c->client) == 0 ||
+                                     strcmp(n->peer, c->client) == 0))
+            return s_fail(p, p->coord_line[KEY_C_CLIENT],
+                          "coordinator client endpoint %s is already an "
+                          "endpoint of %s",
+                          c->client, n->name);
+    }
+    if (primary_standby && c->write_route != WRITE_ROUTE_PRIMARY)
+        return s_fail(p, p->coord_line[KEY_C_WRITE_ROUTE],
+                      "write_route must be primary in a primary-standby "
+                      "cluster: only the primary takes writes");
+    return 0;
+}
+
 /* Handles a `[...]` line; header is the line without the brackets. */
 static int s_section_header(parser_t *p, char *header)
 {
@@ -437,9 +596,20 @@ static int s_section_header(parser_t *p, char *header)
     if (ret != 0)
         return ret;
     p->in_cluster = 0;
+    p->in_coord = 0;
     header = s_trim(header);
     if (strcmp(header, "cluster") == 0) {
         p->in_cluster = 1;
+        return 0;
+    }
+    if (strcmp(header, "coordinator") == 0) {
+        if (c->coord.present)
+            return s_fail(p, p->line,
+                          "[coordinator] appears twice (first on line %d)",
+                          p->coord_header_line);
+        c->coord.present = 1;
+        p->in_coord = 1;
+        p->coord_header_line = p->line;
         return 0;
     }
     if (strncmp(header, "node", 4) != 0 ||
@@ -525,6 +695,13 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->cache_mb = 64;
     out->ack = ACK_NONE;
     out->ack_timeout_ms = 1000;
+    out->coord.write_route = (write_route_t)-1; /* chosen below */
+    out->coord.read_route = READ_ROUTE_ROUND_ROBIN;
+    out->coord.pool = 1;
+    out->coord.pool_size = 4;
+    out->coord.heartbeat_ms = 100;
+    out->coord.missed = 3;
+    out->coord.hold_ms = 2000;
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');
@@ -572,6 +749,9 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     if (out->ack == ACK_STANDBY && standbys == 0)
         return s_fail(&p, p.line > 0 ? p.line : 1,
                       "ack = standby needs a node with role = standby");
+    ret = s_finish_coord(&p, primaries > 0);
+    if (ret != 0)
+        return ret;
     if (out->data_dir[0] == '\0')
         snprintf(out->data_dir, sizeof out->data_dir, "run/%s", out->name);
     return 0;
@@ -654,6 +834,34 @@ const char *config_role_name(node_role_t r)
         return "primary";
     case ROLE_STANDBY:
         return "standby";
+    }
+    return "unknown";
+}
+
+const char *config_write_route_name(write_route_t r)
+{
+    switch (r) {
+    case WRITE_ROUTE_PRIMARY:
+        return "primary";
+    case WRITE_ROUTE_HOME:
+        return "home";
+    case WRITE_ROUTE_STICKY:
+        return "sticky";
+    }
+    return "unknown";
+}
+
+const char *config_read_route_name(read_route_t r)
+{
+    switch (r) {
+    case READ_ROUTE_ROUND_ROBIN:
+        return "round_robin";
+    case READ_ROUTE_LEAST_LAG:
+        return "least_lag";
+    case READ_ROUTE_RYW:
+        return "ryw";
+    case READ_ROUTE_PRIMARY:
+        return "primary";
     }
     return "unknown";
 }

@@ -12,7 +12,12 @@
  *     client = tcp://127.0.0.1:7101
  *     peer = tcp://127.0.0.1:7201
  *
- * docs/config.md documents every key. The parser is pure (text in, struct
+ *     [coordinator]          ; optional: the cluster's front door
+ *     client = tcp://127.0.0.1:7100
+ *     resp = 127.0.0.1:6380  ; RESP2 (Redis protocol) on TCP
+ *
+ * docs/config.md documents every key; docs/coordinator.md the
+ * [coordinator] section. The parser is pure (text in, struct
  * out) and reports the first problem as "FILE:LINE: message" in err.
  */
 #ifndef MM_CONFIG_H
@@ -50,6 +55,35 @@ typedef struct {
     int64_t clock_offset_ms;          /* injected skew at start-up */
 } config_node_t;
 
+/* Where the coordinator sends a write. */
+typedef enum {
+    WRITE_ROUTE_PRIMARY = 0, /* the one writer (primary-standby default) */
+    WRITE_ROUTE_HOME = 1,    /* key hash mod writers (multi-master default) */
+    WRITE_ROUTE_STICKY = 2,  /* one writer per client connection */
+} write_route_t;
+
+/* Where the coordinator sends a read. */
+typedef enum {
+    READ_ROUTE_ROUND_ROBIN = 0, /* replicas in turn (default) */
+    READ_ROUTE_LEAST_LAG = 1,   /* the replica furthest along */
+    READ_ROUTE_RYW = 2,         /* a replica holding the client's writes */
+    READ_ROUTE_PRIMARY = 3,     /* always the writer */
+} read_route_t;
+
+/* The [coordinator] section; present = 0 when the file has none. */
+typedef struct {
+    int present;
+    char client[CONFIG_ENDPOINT_MAX]; /* ZeroMQ ROUTER, or "" for none */
+    char resp[CONFIG_ENDPOINT_MAX];   /* host:port for RESP, or "" */
+    write_route_t write_route;
+    read_route_t read_route;
+    int pool;         /* 1: persistent connections; 0: one per request */
+    int pool_size;    /* connections per node when pooling (4) */
+    int heartbeat_ms; /* STATUS to every node this often (100) */
+    int missed;       /* beats without an answer before a node is down (3) */
+    int hold_ms;      /* client writes held during a failover (2000) */
+} config_coord_t;
+
 typedef struct {
     char name[CONFIG_NAME_MAX];
     hlc_mode_t clock;
@@ -63,6 +97,7 @@ typedef struct {
     int ack_timeout_ms; /* a write unconfirmed this long is "unknown" */
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
+    config_coord_t coord;
 } config_t;
 
 /*
@@ -82,6 +117,8 @@ const config_node_t *config_node(const config_t *c, const char *name);
 const config_node_t *config_node_by_id(const config_t *c, uint16_t id);
 
 const char *config_role_name(node_role_t r);
+const char *config_write_route_name(write_route_t r);
+const char *config_read_route_name(read_route_t r);
 
 /* 1 for the roles that bind a peer socket and stream writes: master,
  * primary and standby (a standby streams once promoted). */

@@ -27,7 +27,10 @@
  * records go missing (the follower sees a sequence gap) it says HELLO again;
  * if ACKs stop advancing, the master rewinds and resends.
  */
+/* nftw() (s_demote wipes a store directory) needs X/Open 500 or later. */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <signal.h>
@@ -80,6 +83,7 @@ typedef struct {
     uint64_t next[MM_MAX_NODES + 1];  /* next seq to send, per origin */
     uint64_t acked[MM_MAX_NODES + 1]; /* follower has applied up to */
     uint16_t node;                    /* its node id, from its HELLO */
+    int standby; /* it said HELLO as a standby: its ACKs confirm writes */
     int64_t heard_ms, sent_ms, progress_ms;
 } follower_t;
 
@@ -89,9 +93,25 @@ typedef struct {
     void *sock;
     uint64_t session;
     uint32_t want;
-    int up; /* the current session has heard from the source */
+    int up;    /* the current session has heard from the source */
+    int stale; /* the source's epoch is older than ours: ignore it */
     int64_t heard_ms, hello_ms, ack_ms;
 } link_t;
+
+/*
+ * A write's reply held until the standby confirms it (ack = standby): the
+ * primary answers OK only once the standby has applied the write, or, after
+ * ack_timeout_ms, "outcome unknown" (the write is committed here and may
+ * or may not have reached the standby).
+ */
+typedef struct {
+    zmq_msg_t id;
+    uint64_t seq;
+    int64_t deadline_ms;
+    uint32_t len;
+    uint8_t frame[WIRE_HEADER_SIZE];
+} held_t;
+#define HELD_MAX 16384 /* power of two */
 
 /* A reply held until the batch it answers has committed. */
 typedef struct {
@@ -131,6 +151,14 @@ struct node {
     uint64_t conflicts, conflicts_concurrent;
     hist_t lag_us;
 
+    /* Primary-standby (ack = standby): replies waiting for the standby. */
+    held_t *held;
+    uint64_t held_head, held_tail; /* ring indices; tail - head = count */
+    uint64_t standby_acked;        /* own seq the standby has applied */
+    uint64_t writes_unconfirmed;   /* answered "outcome unknown" */
+    uint64_t writes_unprotected;   /* acknowledged with no standby */
+    uint32_t pending_epoch;        /* a higher epoch seen mid-batch */
+
     /* Injected faults (FAULT command): a link filter per peer node. */
     uint32_t drop_in;  /* bit o: ignore everything node o sends us */
     uint32_t drop_out; /* bit o: send nothing to node o */
@@ -153,14 +181,37 @@ static const char *s_name_of(const node_t *n, uint16_t id)
     return c ? c->name : "?";
 }
 
-static uint32_t s_master_mask(const node_t *n)
+/* The nodes that can write and stream: masters, or primary and standbys.
+ * Their ids are the origins a record can have. */
+static uint32_t s_writer_mask(const node_t *n)
 {
     uint32_t mask = 0;
     for (int i = 0; i < n->cfg.nnodes; i++)
-        if (n->cfg.nodes[i].role == ROLE_MASTER)
+        if (config_role_streams(n->cfg.nodes[i].role))
             mask |= s_bit(n->cfg.nodes[i].id);
     return mask;
 }
+
+/* Whether this node takes client writes now. */
+static int s_writable(const node_t *n)
+{
+    return n->role == ROLE_MASTER || n->role == ROLE_PRIMARY;
+}
+
+/* Whether a write must wait for the standby before it is acknowledged:
+ * ack = standby, this node is the primary, and a standby is attached. */
+static int s_sync_standby(const node_t *n)
+{
+    if (n->cfg.ack != ACK_STANDBY || n->role != ROLE_PRIMARY)
+        return 0;
+    for (int i = 0; i < MAX_FOLLOWERS; i++)
+        if (n->followers[i].used && n->followers[i].standby)
+            return 1;
+    return 0;
+}
+
+static void s_adopt_epoch(node_t *n, uint32_t epoch);
+static int s_demote(node_t *n, uint32_t epoch);
 
 /* ---- Conflict log ---------------------------------------------------- */
 
@@ -237,10 +288,47 @@ static void s_reply_error(node_t *n, zmq_msg_t *id, uint64_t reqid, int code,
     n->bad_requests++;
 }
 
+/*
+ * Answers held writes the standby has confirmed, and those it did not
+ * confirm in time with "outcome unknown" (MM_ERR_TIMEOUT): they are
+ * committed here and may or may not be on the standby, so the client must
+ * not count them as either done or failed.
+ */
+static void s_release_held(node_t *n)
+{
+    int64_t now = tp_now_ms();
+    while (n->held_head != n->held_tail) {
+        held_t *h = &n->held[n->held_head & (HELD_MAX - 1)];
+        if (h->seq > n->standby_acked && h->deadline_ms > now)
+            break;
+        if (h->seq > n->standby_acked) {
+            wire_msg_t old, e;
+            char text[96];
+            snprintf(text, sizeof text,
+                     "the standby did not confirm the write within %d ms: "
+                     "outcome unknown",
+                     n->cfg.ack_timeout_ms);
+            e = s_error_msg(n, 0, MM_ERR_TIMEOUT, text);
+            if (wire_decode(h->frame, h->len, &old) == 0)
+                e.reqid = old.reqid;
+            tp_send_to(n->client, zmq_msg_data(&h->id), zmq_msg_size(&h->id),
+                       &e, ZMQ_DONTWAIT);
+            n->writes_unconfirmed++;
+        } else if (h->len) {
+            tp_send_raw_to(n->client, zmq_msg_data(&h->id),
+                           zmq_msg_size(&h->id), h->frame, h->len,
+                           ZMQ_DONTWAIT);
+        }
+        zmq_msg_close(&h->id);
+        n->held_head++;
+    }
+}
+
 /* Commits the open batch, then sends every queued reply in order. */
 static void s_flush(node_t *n)
 {
     int rc = 0;
+    int sync = s_sync_standby(n);
     if (n->batch_open) {
         rc = store_commit(n->store);
         n->batch_open = 0;
@@ -265,6 +353,21 @@ static void s_flush(node_t *n)
             int len = wire_encode(&e, r->frame, sizeof r->frame);
             r->len = len < 0 ? 0 : (uint32_t)len;
         }
+        if (r->seq && rc == 0 && sync) {
+            /* ack = standby: answer once the standby has it. */
+            held_t *h = &n->held[n->held_tail++ & (HELD_MAX - 1)];
+            zmq_msg_init(&h->id);
+            zmq_msg_move(&h->id, &r->id);
+            h->seq = r->seq;
+            h->deadline_ms = now / 1000 + n->cfg.ack_timeout_ms;
+            h->len = r->len <= sizeof h->frame ? r->len : 0;
+            memcpy(h->frame, r->frame, h->len);
+            zmq_msg_close(&r->id);
+            continue;
+        }
+        if (r->seq && rc == 0 && n->role == ROLE_PRIMARY &&
+            n->cfg.ack == ACK_STANDBY)
+            n->writes_unprotected++; /* no standby attached */
         if (r->len)
             tp_send_raw_to(n->client, zmq_msg_data(&r->id),
                            zmq_msg_size(&r->id), r->frame, r->len,
@@ -272,6 +375,7 @@ static void s_flush(node_t *n)
         zmq_msg_close(&r->id);
     }
     n->nreplies = 0;
+    s_release_held(n);
 }
 
 /* Keeps the encoded REC frame of an own write for streaming. */
@@ -301,13 +405,26 @@ static void s_backlog_put(node_t *n, const uint8_t *key, size_t klen,
 
 static void s_client_write(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
 {
-    if (n->role != ROLE_MASTER) {
+    if (!s_writable(n)) {
         char msg[160];
         snprintf(msg, sizeof msg,
                  "read-only: %s is a %s and takes no writes; send writes to "
-                 "a master",
-                 n->self->name, config_role_name(n->role));
+                 "%s",
+                 n->self->name, config_role_name(n->role),
+                 n->role == ROLE_STANDBY ? "the primary" : "a writer");
         s_reply_error(n, id, m->reqid, MM_ERR_READONLY, msg);
+        return;
+    }
+    if (m->epoch && m->epoch != store_epoch(n->store)) {
+        /* Epoch 0 means "any" (mmctl, mm-load). A coordinator sends its
+         * epoch: an older one is a stale client, a newer one means this
+         * node has been replaced and must not write. */
+        char msg[160];
+        snprintf(msg, sizeof msg, "epoch %u refused: %s is at epoch %u (%s)",
+                 m->epoch, n->self->name, store_epoch(n->store),
+                 m->epoch < store_epoch(n->store) ? "stale request"
+                                                  : "this node was replaced");
+        s_reply_error(n, id, m->reqid, MM_ERR_STATE, msg);
         return;
     }
     if (m->klen == 0) {
@@ -512,7 +629,7 @@ static void s_client_status(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
 {
     int64_t now = tp_now_ms();
     uint64_t applied[MM_MAX_NODES + 1] = {0};
-    uint32_t masters = s_master_mask(n);
+    uint32_t masters = s_writer_mask(n);
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
         applied[o] = store_applied(n->store, o);
     n->biglen = 0;
@@ -667,6 +784,66 @@ static void s_client_fault(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     s_reply_now(n, id, &r);
 }
 
+/*
+ * PROMOTE and DEMOTE, sent by the coordinator (docs/coordinator.md). The
+ * epoch numbers the primaries of a cluster: promoting a standby starts a
+ * new epoch, and a node that learns of a newer epoch than its own while it
+ * is the primary knows it was replaced.
+ */
+static void s_client_term(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
+{
+    uint32_t epoch = store_epoch(n->store);
+    char msg[192] = "";
+    int rc = 0;
+    if (n->role == ROLE_MASTER || n->role == ROLE_REPLICA) {
+        snprintf(msg, sizeof msg,
+                 "%s is a %s: promotion is for primary-standby clusters",
+                 n->self->name, config_role_name(n->role));
+        rc = MM_ERR_STATE;
+    } else if (m->cmd == WIRE_PROMOTE) {
+        if (n->role == ROLE_PRIMARY && m->epoch == epoch) {
+            /* Already done: a retried PROMOTE is harmless. */
+        } else if (n->role != ROLE_STANDBY || m->epoch <= epoch) {
+            snprintf(msg, sizeof msg,
+                     "cannot promote %s (a %s at epoch %u) to epoch %u: only "
+                     "a standby, to a newer epoch",
+                     n->self->name, config_role_name(n->role), epoch, m->epoch);
+            rc = MM_ERR_STATE;
+        } else {
+            rc = store_set_term(n->store, m->epoch, ROLE_PRIMARY);
+            if (rc == 0) {
+                n->role = ROLE_PRIMARY;
+                n->standby_acked = 0;
+                log_event(
+                    LOG_INFO, "promoted", "epoch=%u old_epoch=%u own_seq=%llu",
+                    m->epoch, epoch,
+                    (unsigned long long)store_applied(n->store, n->self->id));
+            }
+        }
+    } else if (m->epoch < epoch ||
+               (m->epoch == epoch && n->role == ROLE_PRIMARY)) {
+        snprintf(msg, sizeof msg,
+                 "cannot demote %s (a %s at epoch %u) with epoch %u: the "
+                 "epoch must be newer",
+                 n->self->name, config_role_name(n->role), epoch, m->epoch);
+        rc = MM_ERR_STATE;
+    } else if (n->role == ROLE_PRIMARY) {
+        rc = s_demote(n, m->epoch);
+    } else {
+        s_adopt_epoch(n, m->epoch);
+    }
+    if (rc < 0) {
+        s_reply_error(n, id, m->reqid, rc, msg[0] ? msg : mm_strerror(rc));
+        return;
+    }
+    wire_msg_t r = {0};
+    r.cmd = WIRE_OK;
+    r.origin = n->self->id;
+    r.epoch = store_epoch(n->store);
+    r.reqid = m->reqid;
+    s_reply_now(n, id, &r);
+}
+
 static void s_serve_clients(node_t *n)
 {
     for (int i = 0; i < CLIENT_BATCH; i++) {
@@ -718,6 +895,11 @@ static void s_serve_clients(node_t *n)
         case WIRE_FAULT:
             s_flush(n);
             s_client_fault(n, &id, &m);
+            break;
+        case WIRE_PROMOTE:
+        case WIRE_DEMOTE:
+            s_flush(n);
+            s_client_term(n, &id, &m);
             break;
         case WIRE_PING: {
             s_flush(n);
@@ -804,7 +986,8 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
     f->idlen = idlen;
     f->session = m->reqid;
     f->node = m->origin;
-    f->want = mask & s_master_mask(n);
+    f->standby = (m->flags & WIRE_F_STANDBY) != 0;
+    f->want = mask & s_writer_mask(n);
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
         f->acked[o] = vec[o];
         f->next[o] = vec[o] + 1;
@@ -850,6 +1033,10 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
             backlog_slot_t *b = &n->backlog[vec[o] & (BACKLOG_SLOTS - 1)];
             if (b->seq == vec[o] && b->commit_us)
                 hist_add(&n->lag_us, (uint64_t)(tp_now_us() - b->commit_us));
+            if (f->standby && vec[o] > n->standby_acked) {
+                n->standby_acked = vec[o];
+                s_release_held(n);
+            }
         }
     }
 }
@@ -990,6 +1177,12 @@ static int s_pump_one(node_t *n, follower_t *f)
         if (!(f->want & s_bit(o)))
             continue;
         uint64_t hi = store_applied(n->store, o);
+        /* With ack = standby, other followers get a write only once the
+         * standby has it: no replica ever holds a write that a promoted
+         * standby would lack. */
+        if (o == n->self->id && !f->standby && hi > n->standby_acked &&
+            s_sync_standby(n))
+            hi = n->standby_acked;
         while (p.next[o] <= hi) {
             uint64_t inflight = s_unacked(f, p.next);
             if (inflight >= window)
@@ -1055,6 +1248,7 @@ static void s_send_vector(node_t *n, link_t *l, int cmd, uint32_t mask)
         return;
     wire_msg_t m = {0};
     m.cmd = (uint8_t)cmd;
+    m.flags = n->role == ROLE_STANDBY ? WIRE_F_STANDBY : 0;
     m.origin = n->self->id;
     m.epoch = store_epoch(n->store);
     m.reqid = l->session;
@@ -1076,7 +1270,135 @@ static void s_hello(node_t *n, link_t *l)
 static void s_ack(node_t *n, link_t *l)
 {
     l->ack_ms = tp_now_ms();
-    s_send_vector(n, l, WIRE_ACK, s_master_mask(n));
+    s_send_vector(n, l, WIRE_ACK, s_writer_mask(n));
+}
+
+/* Removes one file or directory (nftw callback for s_demote). */
+static int s_rm(const char *path, const struct stat *st, int flag,
+                struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static store_t *s_open_store(node_t *n, char *err, size_t errlen)
+{
+    char dir[CONFIG_PATH_MAX + CONFIG_NAME_MAX + 2];
+    snprintf(dir, sizeof dir, "%s/%s", n->cfg.data_dir, n->self->name);
+    /* A replica streams to nobody, so it keeps no replication log. */
+    store_opts_t so = {dir, n->cfg.durability,
+                       (size_t)n->cfg.cache_mb * 1024 * 1024,
+                       n->self->role == ROLE_REPLICA};
+    return store_open(&so, err, errlen);
+}
+
+static void s_update_wants(node_t *n);
+
+/*
+ * A primary that learns of a newer epoch was replaced while it was away.
+ * Its store may hold writes it committed but nobody acknowledged (the
+ * standby never confirmed them): the decision here is to throw the whole
+ * store away and copy everything back from the new primary. That costs a
+ * full copy, but no write that a client was told about is lost (the new
+ * primary has all of them) and no unacknowledged write survives on one node
+ * only. The node comes back as a standby of the new epoch.
+ */
+static int s_demote(node_t *n, uint32_t epoch)
+{
+    char err[256], dir[CONFIG_PATH_MAX + CONFIG_NAME_MAX + 2];
+    log_event(LOG_INFO, "demote",
+              "epoch=%u old_epoch=%u discarded_own_seq=%llu", epoch,
+              store_epoch(n->store),
+              (unsigned long long)store_applied(n->store, n->self->id));
+    for (uint64_t i = n->held_head; i != n->held_tail; i++)
+        n->held[i & (HELD_MAX - 1)].deadline_ms = 0;
+    n->standby_acked = 0;
+    s_release_held(n); /* committed here, maybe on the standby: unknown */
+    if (n->batch_open)
+        store_abort(n->store);
+    n->batch_open = 0;
+    store_destroy(&n->store);
+    snprintf(dir, sizeof dir, "%s/%s", n->cfg.data_dir, n->self->name);
+    nftw(dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    n->store = s_open_store(n, err, sizeof err);
+    if (!n->store || store_set_term(n->store, epoch, ROLE_STANDBY) < 0) {
+        log_event(LOG_ERROR, "demote_failed", "error=\"%s\"",
+                  n->store ? "cannot record the new epoch" : err);
+        node_request_stop();
+        return MM_ERR_STATE;
+    }
+    n->role = ROLE_STANDBY;
+    for (int i = 0; i < BACKLOG_SLOTS; i++)
+        n->backlog[i].seq = 0;
+    for (int i = 0; i < MAX_FOLLOWERS; i++)
+        n->followers[i].used = 0;
+    for (int i = 0; i < n->nlinks; i++) {
+        n->links[i].stale = 0;
+        n->links[i].want = 0;
+    }
+    s_update_wants(n);
+    return 0;
+}
+
+static void s_adopt_epoch(node_t *n, uint32_t epoch)
+{
+    if (epoch <= store_epoch(n->store))
+        return;
+    if (n->role == ROLE_PRIMARY) {
+        s_demote(n, epoch);
+        return;
+    }
+    int rc = store_set_term(n->store, epoch, store_role(n->store));
+    log_event(rc == 0 ? LOG_INFO : LOG_ERROR, "epoch", "epoch=%u rc=%d", epoch,
+              rc);
+}
+
+/* A source counts as usable while it is heard from and not fenced. */
+static int s_usable(const node_t *n, const link_t *l)
+{
+    int64_t dead = (int64_t)n->cfg.heartbeat_ms * n->cfg.liveness;
+    return l->heard_ms && tp_now_ms() - l->heard_ms <= dead && !l->stale;
+}
+
+/*
+ * Which origins to ask each source for. Normally each writer's own writes
+ * come from that writer. When a writer cannot be heard (crashed, cut off,
+ * or fenced by a newer epoch), its origin is asked of the first usable
+ * source instead, which relays what it holds from its log: a write survives
+ * as long as one node that holds it does. A node that does not write (a
+ * standby, a replica) also takes its own origin from others, which is how a
+ * demoted primary gets its acknowledged writes back.
+ */
+static void s_update_wants(node_t *n)
+{
+    uint32_t want[MM_MAX_NODES] = {0};
+    uint32_t writers = s_writer_mask(n);
+    for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
+        if (!(writers & s_bit(o)) || (o == n->self->id && s_writable(n)))
+            continue;
+        int direct = -1, relay = -1;
+        for (int i = 0; i < n->nlinks; i++) {
+            if (n->links[i].src->id == o)
+                direct = i;
+            else if (relay < 0 && s_usable(n, &n->links[i]))
+                relay = i;
+        }
+        if (direct >= 0 && (s_usable(n, &n->links[direct]) || relay < 0))
+            want[direct] |= s_bit(o);
+        else if (relay >= 0)
+            want[relay] |= s_bit(o);
+    }
+    for (int i = 0; i < n->nlinks; i++) {
+        link_t *l = &n->links[i];
+        if (want[i] == l->want)
+            continue;
+        l->want = want[i];
+        log_event(LOG_INFO, "follow", "source=%s origins=0x%x", l->src->name,
+                  l->want);
+        s_hello(n, l);
+    }
 }
 
 /* What one s_follow() call has seen so far. */
@@ -1090,6 +1412,20 @@ static void s_follow_frame(node_t *n, link_t *l, const wire_msg_t *m,
 {
     if (m->reqid != l->session)
         return; /* a leftover of an older session */
+    /* Epochs fence off a replaced primary: nothing it sends counts, and a
+     * node that sees a newer epoch adopts it (after this batch). */
+    uint32_t epoch = store_epoch(n->store);
+    if (m->epoch < epoch) {
+        if (!l->stale)
+            log_event(LOG_INFO, "stale_source",
+                      "source=%s its_epoch=%u epoch=%u", l->src->name, m->epoch,
+                      epoch);
+        l->stale = 1;
+        return;
+    }
+    l->stale = 0;
+    if (m->epoch > epoch && m->epoch > n->pending_epoch)
+        n->pending_epoch = m->epoch;
     if (m->cmd == WIRE_REHELLO) {
         st->resync = 1; /* the master does not know our session */
         return;
@@ -1188,12 +1524,17 @@ static void s_follow(node_t *n, link_t *l)
         s_ack(n, l);
     if (st.resync)
         s_hello(n, l);
+    if (n->pending_epoch > store_epoch(n->store))
+        s_adopt_epoch(n, n->pending_epoch);
+    n->pending_epoch = 0;
 }
 
 /* ---- Timers ----------------------------------------------------------- */
 
 static void s_tick(node_t *n)
 {
+    s_release_held(n);
+    s_update_wants(n);
     int64_t now = tp_now_ms();
     int64_t hb = n->cfg.heartbeat_ms;
     int64_t dead = hb * n->cfg.liveness;
@@ -1285,15 +1626,18 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
         goto fail;
     }
 
-    char dir[CONFIG_PATH_MAX + CONFIG_NAME_MAX + 2];
-    snprintf(dir, sizeof dir, "%s/%s", cfg->data_dir, name);
-    /* A replica streams to nobody, so it keeps no replication log. */
-    store_opts_t so = {dir, cfg->durability,
-                       (size_t)cfg->cache_mb * 1024 * 1024,
-                       n->role == ROLE_REPLICA};
-    n->store = store_open(&so, err, errlen);
+    n->held = calloc(HELD_MAX, sizeof *n->held);
+    if (!n->held) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    n->store = s_open_store(n, err, errlen);
     if (!n->store)
         goto fail;
+    /* A promoted standby or a demoted primary keeps its new role across
+     * restarts: the store remembers it (store_set_term). */
+    if (config_role_streams(n->self->role) && store_role(n->store) >= 0)
+        n->role = (node_role_t)store_role(n->store);
 
     n->ctx = zmq_ctx_new();
     if (!n->ctx) {
@@ -1308,7 +1652,7 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
     zmq_setsockopt(n->client, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (s_bind(n->client, n->self->client, err, errlen))
         goto fail;
-    if (n->role == ROLE_MASTER) {
+    if (config_role_streams(n->self->role)) {
         n->peer = tp_socket(n->ctx, ZMQ_ROUTER, 0, NULL);
         if (!n->peer)
             goto fail_zmq;
@@ -1324,7 +1668,7 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
     }
     for (int i = 0; i < cfg->nnodes; i++) {
         const config_node_t *src = &n->cfg.nodes[i];
-        if (src->role != ROLE_MASTER || src == n->self)
+        if (!config_role_streams(src->role) || src == n->self)
             continue;
         link_t *l = &n->links[n->nlinks++];
         l->src = src;
@@ -1391,8 +1735,8 @@ int node_run(node_t *n)
               "role=%s id=%u client=%s peer=%s clock=%s offset_ms=%lld "
               "durability=%s epoch=%u own_seq=%llu",
               config_role_name(n->role), n->self->id, n->self->client,
-              n->role == ROLE_MASTER ? n->self->peer : "-",
-              hlc_mode_name(n->clock.mode), (long long)n->clock.offset_ms,
+              n->peer ? n->self->peer : "-", hlc_mode_name(n->clock.mode),
+              (long long)n->clock.offset_ms,
               n->cfg.durability == STORE_SYNC ? "sync" : "nosync",
               store_epoch(n->store), (unsigned long long)applied_self);
     for (int i = 0; i < n->nlinks; i++)
@@ -1402,7 +1746,12 @@ int node_run(node_t *n)
     int pending = 0;
     while (!s_stop) {
         int k = 0;
-        items[k++] = (zmq_pollitem_t){n->client, 0, ZMQ_POLLIN, 0};
+        /* While the standby is far behind, writes waiting for it fill the
+         * held queue: stop taking requests until it drains. */
+        short cev = n->held_tail - n->held_head < HELD_MAX - CLIENT_BATCH
+                        ? ZMQ_POLLIN
+                        : 0;
+        items[k++] = (zmq_pollitem_t){n->client, 0, cev, 0};
         if (n->peer)
             items[k++] = (zmq_pollitem_t){n->peer, 0, ZMQ_POLLIN, 0};
         int first_link = k;
@@ -1458,6 +1807,10 @@ void node_destroy(node_t **np)
     free(n->backlog);
     free(n->vbuf);
     free(n->pack);
+    if (n->held)
+        for (uint64_t i = n->held_head; i != n->held_tail; i++)
+            zmq_msg_close(&n->held[i & (HELD_MAX - 1)].id);
+    free(n->held);
     free(n->bigbuf);
     free(n);
     *np = NULL;
@@ -1525,10 +1878,13 @@ int node_main(int argc, char **argv, node_role_t role, const char *prog)
         fprintf(stderr, "%s: no node named '%s' in %s\n", prog, name, path);
         return 1;
     }
-    if (self->role != role) {
+    /* mm-master runs every writer role (master, primary, standby). */
+    int fits = role == ROLE_REPLICA ? self->role == ROLE_REPLICA
+                                    : config_role_streams(self->role);
+    if (!fits) {
         fprintf(stderr, "%s: node '%s' is a %s; start it with %s\n", prog, name,
                 config_role_name(self->role),
-                self->role == ROLE_MASTER ? "mm-master" : "mm-replica");
+                self->role == ROLE_REPLICA ? "mm-replica" : "mm-master");
         return 1;
     }
     struct sigaction sa = {0};

@@ -89,6 +89,7 @@
 
 #define STORE_LOCK_FILE "store.lock"
 #define STORE_META_EPOCH "epoch"
+#define STORE_META_ROLE "role"
 #define STORE_META_APPLIED "applied/"
 
 struct store {
@@ -101,6 +102,7 @@ struct store {
     DB_TXN *txn;  /* the open batch, or NULL */
     int no_log;   /* store_opts_t.no_log */
     uint32_t epoch;
+    int role; /* the stored role, or -1: the cluster file's role holds */
     /* Indexed by origin, 1..MM_MAX_NODES; slot 0 is unused. */
     uint64_t committed[MM_MAX_NODES + 1];
     uint64_t pending[MM_MAX_NODES + 1];
@@ -264,6 +266,7 @@ static int s_load_meta(store_t *s)
     int ret;
 
     s->epoch = 1;
+    s->role = -1;
     ret = s->meta->cursor(s->meta, NULL, &c, 0);
     if (ret != 0)
         goto fail;
@@ -275,6 +278,11 @@ static int s_load_meta(store_t *s)
             if (d.size != 4)
                 goto corrupt;
             s->epoch = bytes_get32(vbuf);
+        } else if (k.size == strlen(STORE_META_ROLE) &&
+                   memcmp(kbuf, STORE_META_ROLE, k.size) == 0) {
+            if (d.size != 4)
+                goto corrupt;
+            s->role = (int)bytes_get32(vbuf);
         } else if (k.size > plen && k.size < plen + 8 &&
                    memcmp(kbuf, STORE_META_APPLIED, plen) == 0) {
             unsigned origin = 0;
@@ -672,8 +680,18 @@ uint32_t store_epoch(const store_t *s)
 
 int store_set_epoch(store_t *s, uint32_t epoch)
 {
+    return store_set_term(s, epoch, s->role);
+}
+
+int store_role(const store_t *s)
+{
+    return s->role;
+}
+
+int store_set_term(store_t *s, uint32_t epoch, int role)
+{
     DB_TXN *txn = NULL;
-    uint8_t buf[4];
+    uint8_t buf[4], rbuf[4];
     DBT k, d;
     int ret;
 
@@ -686,6 +704,12 @@ int store_set_epoch(store_t *s, uint32_t epoch)
     s_dbt(&k, STORE_META_EPOCH, strlen(STORE_META_EPOCH));
     s_dbt(&d, buf, sizeof buf);
     ret = s->meta->put(s->meta, txn, &k, &d, 0);
+    if (ret == 0 && role >= 0) {
+        bytes_put32(rbuf, (uint32_t)role);
+        s_dbt(&k, STORE_META_ROLE, strlen(STORE_META_ROLE));
+        s_dbt(&d, rbuf, sizeof rbuf);
+        ret = s->meta->put(s->meta, txn, &k, &d, 0);
+    }
     if (ret != 0) {
         txn->abort(txn);
         return s_code(ret);
@@ -696,6 +720,7 @@ int store_set_epoch(store_t *s, uint32_t epoch)
     if (ret != 0)
         return s_code(ret);
     s->epoch = epoch;
+    s->role = role;
     return 0;
 }
 

@@ -118,6 +118,15 @@ uint32_t store_epoch(const store_t *s);
 int store_set_epoch(store_t *s, uint32_t epoch);
 
 /*
+ * The node's role as last set with store_set_term() (an int the caller
+ * defines; the node uses node_role_t), or -1 if never set. A promotion or
+ * demotion sets the epoch and the role together, in one durable
+ * transaction, so a restarted node comes back in the role it last had.
+ */
+int store_role(const store_t *s);
+int store_set_term(store_t *s, uint32_t epoch, int role);
+
+/*
  * Callback for the scans. key and rec (and rec->value) are valid only during
  * the call. Return 0 to go on, non-zero to stop.
  */

@@ -27,7 +27,8 @@
  * Commands. Client requests go to a node's `client` socket and are answered
  * with the same reqid:
  *
- *     PUT     key, value             -> OK (stamp, origin, seq of the write)
+ *     PUT     key, value             -> OK (stamp, origin, seq of the write);
+ *             epoch 0 = any, else it must be the node's epoch
  *     DEL     key                    -> OK (the tombstone's stamp, origin,
  *                                          seq)
  *     GET     key                    -> VALUE (record fields + value), or
@@ -113,6 +114,8 @@ typedef enum {
 
 #define WIRE_F_TOMBSTONE 0x0001 /* the record is a delete */
 #define WIRE_F_MORE 0x0002      /* DUMP_REPLY: more keys follow */
+#define WIRE_F_STANDBY 0x0004   /* HELLO: the follower is a standby, so its
+                                   ACKs confirm writes (ack = standby) */
 
 typedef struct {
     uint8_t version;

@@ -443,6 +443,102 @@ static void load_reads_a_file_and_names_it_in_errors(void **state)
     assert_string_equal(err, want);
 }
 
+/* ---- The [coordinator] section --------------------------------------- */
+
+static void a_file_without_coordinator_has_none_and_default_routes(void **st)
+{
+    config_t c;
+    (void)st;
+    s_parse_ok(S_MASTER, &c);
+    assert_false(c.coord.present);
+    assert_int_equal(c.coord.write_route, WRITE_ROUTE_HOME);
+    s_parse_ok(S_PS, &c);
+    assert_int_equal(c.coord.write_route, WRITE_ROUTE_PRIMARY);
+}
+
+static void the_coordinator_section_parses_every_key(void **state)
+{
+    config_t c;
+    (void)state;
+    s_parse_ok(S_MASTER "[coordinator]\n"
+                        "client = tcp://127.0.0.1:7100\n"
+                        "resp = 127.0.0.1:6380\n"
+                        "write_route = sticky\n"
+                        "read_route = ryw\n"
+                        "pool = off\n"
+                        "pool_size = 8\n"
+                        "heartbeat_ms = 50\n"
+                        "missed = 5\n"
+                        "hold_ms = 500\n",
+               &c);
+    assert_true(c.coord.present);
+    assert_string_equal(c.coord.client, "tcp://127.0.0.1:7100");
+    assert_string_equal(c.coord.resp, "127.0.0.1:6380");
+    assert_int_equal(c.coord.write_route, WRITE_ROUTE_STICKY);
+    assert_int_equal(c.coord.read_route, READ_ROUTE_RYW);
+    assert_int_equal(c.coord.pool, 0);
+    assert_int_equal(c.coord.pool_size, 8);
+    assert_int_equal(c.coord.heartbeat_ms, 50);
+    assert_int_equal(c.coord.missed, 5);
+    assert_int_equal(c.coord.hold_ms, 500);
+    assert_string_equal(config_write_route_name(c.coord.write_route),
+                        "sticky");
+    assert_string_equal(config_read_route_name(c.coord.read_route), "ryw");
+}
+
+static void coordinator_defaults_follow_the_cluster_shape(void **state)
+{
+    config_t c;
+    (void)state;
+    s_parse_ok("[coordinator]\nresp = localhost:6380\n" S_PS, &c);
+    assert_int_equal(c.coord.write_route, WRITE_ROUTE_PRIMARY);
+    assert_int_equal(c.coord.read_route, READ_ROUTE_ROUND_ROBIN);
+    assert_int_equal(c.coord.pool, 1);
+    assert_int_equal(c.coord.pool_size, 4);
+    assert_int_equal(c.coord.heartbeat_ms, 100);
+    assert_int_equal(c.coord.missed, 3);
+    assert_int_equal(c.coord.hold_ms, 2000);
+    assert_string_equal(c.coord.client, "");
+}
+
+static void coordinator_mistakes_are_reported_with_the_line(void **state)
+{
+    (void)state;
+    s_assert_error(S_MASTER "[coordinator]\npool_size = 4\n",
+                   "local.ini:5: [coordinator] needs a client endpoint, a "
+                   "resp address, or both");
+    s_assert_error(S_MASTER "[coordinator]\nresp = tcp://a:1\n",
+                   "local.ini:6: resp must be HOST:PORT (like "
+                   "127.0.0.1:6380), got 'tcp://a:1'");
+    s_assert_error(S_MASTER "[coordinator]\nresp = a:0\n",
+                   "local.ini:6: resp must be HOST:PORT (like "
+                   "127.0.0.1:6380), got 'a:0'");
+    s_assert_error(S_MASTER "[coordinator]\nread_route = fastest\n",
+                   "local.ini:6: read_route must be round_robin, least_lag, "
+                   "ryw or primary, got 'fastest'");
+    s_assert_error(S_MASTER "[coordinator]\nwrite_route = any\n",
+                   "local.ini:6: write_route must be primary, home or "
+                   "sticky, got 'any'");
+    s_assert_error(S_MASTER "[coordinator]\npool = yes\n",
+                   "local.ini:6: pool must be on or off, got 'yes'");
+    s_assert_error(S_MASTER "[coordinator]\nmissed = 0\n",
+                   "local.ini:6: missed must be from 1 to 100, got '0'");
+    s_assert_error(S_MASTER "[coordinator]\nrole = master\n",
+                   "local.ini:6: unknown key 'role' in [coordinator]");
+    s_assert_error(S_MASTER "[coordinator]\nresp = a:1\nresp = a:2\n",
+                   "local.ini:7: resp is set twice in [coordinator] (first "
+                   "on line 6)");
+    s_assert_error(S_MASTER "[coordinator]\nresp = a:1\n[coordinator]\n",
+                   "local.ini:7: [coordinator] appears twice (first on line "
+                   "5)");
+    s_assert_error(S_MASTER "[coordinator]\nclient = tcp://127.0.0.1:7101\n",
+                   "local.ini:6: coordinator client endpoint "
+                   "tcp://127.0.0.1:7101 is already an endpoint of m1");
+    s_assert_error("[coordinator]\nresp = a:1\nwrite_route = home\n" S_PS,
+                   "local.ini:3: write_route must be primary in a "
+                   "primary-standby cluster: only the primary takes writes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +562,11 @@ int main(void)
         cmocka_unit_test(numbers_must_be_whole_and_in_range),
         cmocka_unit_test(the_first_error_wins),
         cmocka_unit_test(load_reads_a_file_and_names_it_in_errors),
+        cmocka_unit_test(
+            a_file_without_coordinator_has_none_and_default_routes),
+        cmocka_unit_test(the_coordinator_section_parses_every_key),
+        cmocka_unit_test(coordinator_defaults_follow_the_cluster_shape),
+        cmocka_unit_test(coordinator_mistakes_are_reported_with_the_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
