@@ -19,10 +19,14 @@
 
 #define EXIT_MISS 3
 
+/* --epoch: sent with writes (0: any epoch; see wire.h). */
+static uint32_t s_epoch;
+
 static void s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: mmctl --config FILE [--node NAME] [--timeout MS] CMD\n"
+            "usage: mmctl --config FILE [--node NAME] [--timeout MS] "
+            "[--epoch N] CMD\n"
             "\n"
             "Commands sent to node NAME:\n"
             "  put KEY VALUE   write; prints the write's stamp, origin, seq\n"
@@ -35,6 +39,8 @@ static void s_usage(FILE *out)
             "  status          role, applied vector, followers, lag, "
             "conflicts\n"
             "  ping            check the node answers\n"
+            "  promote EPOCH   make a standby the primary of EPOCH\n"
+            "  demote EPOCH    make an old primary a standby of EPOCH\n"
             "  fault drop PEER in|out|both | fault delay PEER MS |\n"
             "  fault clock OFFSET_MS | fault heal\n"
             "                  inject or clear a fault on the node\n"
@@ -151,6 +157,18 @@ static int s_simple(mmc_t *c, const config_t *cfg, int timeout, const char *cmd,
         req.cmd = WIRE_STATUS;
     } else if (!strcmp(cmd, "ping") && argc == 0) {
         req.cmd = WIRE_PING;
+    } else if ((!strcmp(cmd, "promote") || !strcmp(cmd, "demote")) &&
+               argc == 1) {
+        /* promote|demote EPOCH: what the coordinator does, by hand. */
+        char *end;
+        unsigned long e = strtoul(argv[0], &end, 10);
+        if (*end || e == 0 || e > UINT32_MAX) {
+            fprintf(stderr, "mmctl: %s needs an epoch, 1 or more\n", cmd);
+            return 2;
+        }
+        req.cmd = !strcmp(cmd, "promote") ? WIRE_PROMOTE : WIRE_DEMOTE;
+        req.epoch = (uint32_t)e;
+        argc = 0; /* the argument is not a key */
     } else if (!strcmp(cmd, "fault") && argc >= 1) {
         /* fault VERB [ARGS...]: the node parses "ARGS" (see node.c). */
         static char args[256];
@@ -165,6 +183,8 @@ static int s_simple(mmc_t *c, const config_t *cfg, int timeout, const char *cmd,
         s_usage(stderr);
         return 2;
     }
+    if (req.cmd == WIRE_PUT || req.cmd == WIRE_DEL)
+        req.epoch = s_epoch;
     if (argc >= 1) {
         if (strlen(argv[0]) > MM_KEY_MAX) {
             fprintf(stderr, "mmctl: key longer than %d bytes\n", MM_KEY_MAX);
@@ -178,7 +198,9 @@ static int s_simple(mmc_t *c, const config_t *cfg, int timeout, const char *cmd,
         return s_fail(cmd, rc, &r);
     switch (r.cmd) {
     case WIRE_OK:
-        if (req.cmd == WIRE_FAULT)
+        if (req.cmd == WIRE_PROMOTE || req.cmd == WIRE_DEMOTE)
+            printf("ok epoch=%u\n", r.epoch);
+        else if (req.cmd == WIRE_FAULT)
             printf("ok\n");
         else
             s_print_write(req.cmd == WIRE_DEL ? "deleted" : "ok", &r, cfg);
@@ -207,11 +229,12 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"node", required_argument, 0, 'n'},
                                          {"timeout", required_argument, 0, 't'},
+                                         {"epoch", required_argument, 0, 'e'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     const char *path = NULL, *name = NULL;
     int timeout = 3000, ch;
-    while ((ch = getopt_long(argc, argv, "+c:n:t:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+c:n:t:e:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             path = optarg;
@@ -221,6 +244,9 @@ int main(int argc, char **argv)
             break;
         case 't':
             timeout = atoi(optarg);
+            break;
+        case 'e':
+            s_epoch = (uint32_t)strtoul(optarg, NULL, 10);
             break;
         case 'h':
             s_usage(stdout);

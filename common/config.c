@@ -74,8 +74,8 @@ enum {
     COORD_NKEYS
 };
 static const char *const s_coord_keys[COORD_NKEYS] = {
-    "client", "resp",         "write_route", "read_route", "pool",
-    "pool_size", "heartbeat_ms", "missed",   "hold_ms",
+    "client",    "resp",         "write_route", "read_route", "pool",
+    "pool_size", "heartbeat_ms", "missed",      "hold_ms",
 };
 
 typedef struct {

@@ -59,8 +59,8 @@ static int s_number_line(const uint8_t *buf, size_t len, size_t at,
     return 1;
 }
 
-static long s_inline(const uint8_t *buf, size_t len, resp_cmd_t *cmd,
-                     char *err, size_t errlen)
+static long s_inline(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
+                     size_t errlen)
 {
     const uint8_t *nl = memchr(buf, '\n', len);
     size_t end, i = 0;

@@ -1,0 +1,64 @@
+# Primary and standby with ack = standby: writes wait for the standby; a
+# standby that stops confirming makes writes "outcome unknown", never OK;
+# kill -9 the primary under load and promote the standby: no acknowledged
+# write is lost, writes resume on the new primary, stale-epoch writes are
+# refused, and the restarted old primary rejoins as a standby that refuses
+# writes and converges to the new primary's data.
+. "$(dirname "$0")/lib.sh"
+mk_cluster 2 1 layout=primary-standby ack=standby ack_timeout_ms=300
+cluster up >/dev/null
+role() { mmctl --node "$1" status | sed -n 's/^role=//p'; }
+epoch() { mmctl --node "$1" status | sed -n 's/^epoch=//p'; }
+
+out=$(mmctl --node s1 put k v 2>&1) && fail "the standby took a write"
+[[ $out == *read-only*"the primary"* ]] || fail "unclear standby refusal: $out"
+say "standby refuses writes: ${out#mmctl: put: }"
+
+"$MM_BIN/mm-load" --config "$CFG" --write-nodes p1 --clients 4 --inflight 4 \
+    --keys 2000 --duration 2 --history "$DIR/h1.jsonl" --quiet >/dev/null
+acked=$(max_acked_seq "$DIR/h1.jsonl" p1)
+got=$(applied_of s1 p1)
+[ "$got" -ge "$acked" ] || fail "p1 acknowledged seq $acked but s1 has only $got"
+say "ack = standby: p1 acknowledged up to seq $acked, s1 holds $got"
+
+# A standby that stops answering: the write is committed on p1 but never
+# confirmed, so the client hears "outcome unknown", not OK.
+cluster pause s1
+out=$(mmctl --node p1 put frozen v 2>&1) && fail "a write was acknowledged with the standby frozen"
+[[ $out == *"outcome unknown"* ]] || fail "expected 'outcome unknown', got: $out"
+say "standby frozen: ${out#mmctl: put: }"
+cluster resume s1
+sleep 0.5
+
+# Crash the primary under load, then promote the standby by hand (the
+# coordinator does this in production).
+"$MM_BIN/mm-load" --config "$CFG" --write-nodes p1 --clients 4 --inflight 4 \
+    --keys 2000 --duration 3 --timeout 300 --history "$DIR/h2.jsonl" \
+    --quiet >/dev/null &
+load=$!
+sleep 1
+cluster kill p1
+say "killed p1 (kill -9) under load"
+wait $load
+acked=$(max_acked_seq "$DIR/h2.jsonl" p1)
+mmctl --node s1 promote 2 >/dev/null
+[ "$(role s1)" = primary ] && [ "$(epoch s1)" = 2 ] || fail "s1 was not promoted"
+got=$(applied_of s1 p1)
+[ "$got" -ge "$acked" ] || fail "p1 acknowledged seq $acked before it died but s1 has only $got"
+say "promoted s1 to epoch 2: it holds every write p1 acknowledged (seq $acked, has $got)"
+mmctl --node s1 put after failover >/dev/null || fail "the new primary refused a write"
+out=$(mmctl --node s1 --epoch 1 put k v 2>&1) && fail "a write from epoch 1 was accepted"
+[[ $out == *"stale request"* ]] || fail "unclear stale-epoch refusal: $out"
+say "epoch 1 write refused: ${out#mmctl: put: }"
+
+cluster start p1
+for i in $(seq 1 50); do [ "$(role p1)" = standby ] && break; sleep 0.1; done
+[ "$(role p1)" = standby ] && [ "$(epoch p1)" = 2 ] ||
+    fail "the old primary did not rejoin as a standby of epoch 2 (role $(role p1), epoch $(epoch p1))"
+out=$(mmctl --node p1 put k v 2>&1) && fail "the old primary took a write"
+say "old primary rejoined as a standby of epoch 2 and refuses writes"
+grep -q "event=demote" "$DIR/data/p1.log" || fail "p1 did not log its demotion"
+wait_converged 10
+mmctl --node r1 dump >"$DIR/r1.dump"
+cat "$DIR/h1.jsonl" "$DIR/h2.jsonl" >"$DIR/h.jsonl"
+verify_lww "$DIR/h.jsonl" "$DIR/r1.dump"
