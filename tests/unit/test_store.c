@@ -504,6 +504,24 @@ static void epoch_defaults_to_1_and_persists(void **state)
     assert_int_equal(store_epoch(f->s), 7);
 }
 
+static void epoch_and_role_are_set_together_and_persist(void **state)
+{
+    fixture_t *f = *state;
+
+    assert_int_equal(store_role(f->s), -1); /* never set */
+    assert_int_equal(store_set_term(f->s, 2, 3), 0);
+    assert_int_equal(store_epoch(f->s), 2);
+    assert_int_equal(store_role(f->s), 3);
+    s_reopen(f);
+    assert_int_equal(store_epoch(f->s), 2);
+    assert_int_equal(store_role(f->s), 3);
+    /* Setting the epoch alone keeps the role. */
+    assert_int_equal(store_set_epoch(f->s, 5), 0);
+    s_reopen(f);
+    assert_int_equal(store_epoch(f->s), 5);
+    assert_int_equal(store_role(f->s), 3);
+}
+
 static void get_with_small_buffer_reports_nospace(void **state)
 {
     fixture_t *f = *state;
@@ -676,6 +694,7 @@ int main(void)
         T(scan_resumes_strictly_after_a_key),
         T(tombstone_is_found_and_wins_over_older_value),
         T(epoch_defaults_to_1_and_persists),
+        T(epoch_and_role_are_set_together_and_persist),
         T(get_with_small_buffer_reports_nospace),
         T(get_inside_a_batch_sees_the_batchs_own_writes),
         T(applied_counts_only_committed_writes),
