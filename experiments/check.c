@@ -154,7 +154,9 @@ typedef struct {
 } s_threshold_t;
 
 struct check {
-    char names[MM_MAX_NODES][CHECK_NAME_MAX];
+    /* The nodes, then "coordinator": operations sent through the
+     * coordinator name it as their node (it has no dump or status). */
+    char names[MM_MAX_NODES + 1][CHECK_NAME_MAX];
     int nnodes;
     char scenario[128];
     int have_scenario, have_seed;
@@ -473,6 +475,7 @@ check_t *check_new(const check_opts_t *o, char *err, size_t errlen)
     c->nnodes = o->nnodes;
     for (int i = 0; i < o->nnodes; i++)
         snprintf(c->names[i], CHECK_NAME_MAX, "%s", o->nodes[i]);
+    snprintf(c->names[c->nnodes], CHECK_NAME_MAX, "coordinator");
     if (o->scenario) {
         snprintf(c->scenario, sizeof c->scenario, "%s", o->scenario);
         c->have_scenario = 1;
@@ -1111,6 +1114,8 @@ static int s_on_op(check_t *c, const s_line_t *L, char *err, size_t errlen)
     if (!L->key)
         return s_err(err, errlen, MM_ERR_CORRUPT, "no \"key\"");
     int node = s_node_index(c, L->node);
+    if (node < 0 && L->node && !strcmp(L->node, "coordinator"))
+        node = c->nnodes;
     if (node < 0)
         return s_err(err, errlen, MM_ERR_CORRUPT,
                      "node '%s' is not one of --nodes",

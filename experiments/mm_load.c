@@ -30,7 +30,10 @@
 
 #define MAX_CLIENTS 256
 #define MAX_INFLIGHT 256
-#define MAX_TARGETS MM_MAX_NODES
+/* Targets are the cluster's nodes, plus the coordinator at index
+ * COORD_TARGET (--coordinator). */
+#define MAX_TARGETS (MM_MAX_NODES + 1)
+#define COORD_TARGET MM_MAX_NODES
 
 typedef enum { OP_WRITE, OP_READ, OP_DELETE } op_kind_t;
 static const char *const s_op_name[] = {"write", "read", "delete"};
@@ -59,6 +62,7 @@ typedef struct {
     const char *config, *history, *summary, *prefix;
     char write_nodes[256], read_nodes[256];
     int clients, inflight, keys, timeout_ms, value_size, quiet, sample_ms;
+    int coordinator;
     double duration, rate, read_frac, delete_frac;
     long long max_ops;
     unsigned long long seed;
@@ -151,6 +155,16 @@ static int s_parse_nodes(const char *list, int *out, int want_master)
     return n;
 }
 
+static const char *s_target_name(int t)
+{
+    return t == COORD_TARGET ? "coordinator" : s_cfg.nodes[t].name;
+}
+
+static const char *s_target_endpoint(int t)
+{
+    return t == COORD_TARGET ? s_cfg.coord.client : s_cfg.nodes[t].client;
+}
+
 /* Writes a JSON string (the keys and values we make are plain ASCII). */
 static void s_json_str(FILE *f, const char *s)
 {
@@ -189,7 +203,7 @@ static void s_hist_line(const client_t *c, const slot_t *s, const char *type,
     } else {
         fputs("null", s_hist);
     }
-    fprintf(s_hist, ",\"node\":\"%s\"", s_cfg.nodes[s->node].name);
+    fprintf(s_hist, ",\"node\":\"%s\"", s_target_name(s->node));
     if (r && r->stamp) {
         const config_node_t *o = config_node_by_id(&s_cfg, r->origin);
         fprintf(s_hist, ",\"stamp\":\"%llu.%u\",\"origin\":\"%s\",\"seq\":%llu",
@@ -275,7 +289,7 @@ static mmc_t *s_conn(client_t *c, int node)
     if (!c->conn[node]) {
         char err[256];
         c->conn[node] =
-            mmc_connect(NULL, s_cfg.nodes[node].client, err, sizeof err);
+            mmc_connect(NULL, s_target_endpoint(node), err, sizeof err);
         if (!c->conn[node]) {
             fprintf(stderr, "mm-load: %s\n", err);
             exit(1);
@@ -299,7 +313,9 @@ static int s_start(client_t *c)
                                                     : OP_WRITE;
     int key = s_pick_key(&c->rng);
     snprintf(s->key, sizeof s->key, "%s%d", s_o.prefix, key);
-    if (s->kind == OP_READ) {
+    if (s_o.coordinator) {
+        s->node = COORD_TARGET; /* it routes reads and writes itself */
+    } else if (s->kind == OP_READ) {
         s->node = s_read_targets[s_rand(&c->rng) % (uint64_t)s_nread];
     } else if (!strcmp(s_o.route, "random")) {
         s->node = s_write_targets[s_rand(&c->rng) % (uint64_t)s_nwrite];
@@ -420,6 +436,8 @@ static void s_usage(FILE *out)
         "  --history FILE     write the history (JSON lines) here\n"
         "  --summary FILE     write a JSON summary here\n"
         "  --sample-ms MS     record every node's applied vector every MS ms\n"
+        "  --coordinator      send every operation to the cluster's\n"
+        "                     coordinator (its [coordinator] client endpoint)\n"
         "  --quiet            no progress lines on stderr\n");
 }
 
@@ -450,29 +468,19 @@ static void s_write_summary(FILE *f, double secs)
 
 int main(int argc, char **argv)
 {
-    static const struct option lo[] = {{"config", 1, 0, 'c'},
-                                       {"clients", 1, 0, 'n'},
-                                       {"inflight", 1, 0, 'k'},
-                                       {"duration", 1, 0, 'd'},
-                                       {"ops", 1, 0, 'o'},
-                                       {"rate", 1, 0, 'r'},
-                                       {"keys", 1, 0, 'K'},
-                                       {"dist", 1, 0, 'D'},
-                                       {"reads", 1, 0, 'R'},
-                                       {"deletes", 1, 0, 'X'},
-                                       {"write-nodes", 1, 0, 'W'},
-                                       {"read-nodes", 1, 0, 'N'},
-                                       {"route", 1, 0, 'u'},
-                                       {"timeout", 1, 0, 't'},
-                                       {"value-size", 1, 0, 'V'},
-                                       {"prefix", 1, 0, 'p'},
-                                       {"seed", 1, 0, 's'},
-                                       {"history", 1, 0, 'H'},
-                                       {"summary", 1, 0, 'S'},
-                                       {"quiet", 0, 0, 'q'},
-                                       {"sample-ms", 1, 0, 'M'},
-                                       {"help", 0, 0, 'h'},
-                                       {0, 0, 0, 0}};
+    static const struct option lo[] = {
+        {"config", 1, 0, 'c'},      {"clients", 1, 0, 'n'},
+        {"inflight", 1, 0, 'k'},    {"duration", 1, 0, 'd'},
+        {"ops", 1, 0, 'o'},         {"rate", 1, 0, 'r'},
+        {"keys", 1, 0, 'K'},        {"dist", 1, 0, 'D'},
+        {"reads", 1, 0, 'R'},       {"deletes", 1, 0, 'X'},
+        {"write-nodes", 1, 0, 'W'}, {"read-nodes", 1, 0, 'N'},
+        {"route", 1, 0, 'u'},       {"timeout", 1, 0, 't'},
+        {"value-size", 1, 0, 'V'},  {"prefix", 1, 0, 'p'},
+        {"seed", 1, 0, 's'},        {"history", 1, 0, 'H'},
+        {"summary", 1, 0, 'S'},     {"quiet", 0, 0, 'q'},
+        {"sample-ms", 1, 0, 'M'},   {"coordinator", 0, 0, 'C'},
+        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     s_o = (opts_t){.clients = 4,
                    .inflight = 1,
                    .keys = 1000,
@@ -548,6 +556,9 @@ int main(int argc, char **argv)
         case 'M':
             s_o.sample_ms = atoi(optarg);
             break;
+        case 'C':
+            s_o.coordinator = 1;
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -592,6 +603,13 @@ int main(int argc, char **argv)
     s_nread = s_parse_nodes(s_o.read_nodes, s_read_targets, 0);
     if (s_nwrite <= 0 || s_nread <= 0)
         return 1;
+    if (s_o.coordinator && !s_cfg.coord.client[0]) {
+        fprintf(stderr,
+                "mm-load: --coordinator, but %s has no [coordinator] "
+                "client endpoint\n",
+                s_o.config);
+        return 2;
+    }
     if (!strcmp(s_o.dist, "zipf")) {
         /* Zipf with exponent 1: key i has weight 1/(i+1). */
         s_zipf_cdf = malloc(sizeof(double) * (size_t)s_o.keys);
@@ -686,7 +704,7 @@ int main(int argc, char **argv)
             }
         int nsamplers = k;
         for (int i = 0; i < s_o.clients; i++)
-            for (int t = 0; t < s_cfg.nnodes; t++)
+            for (int t = 0; t < MAX_TARGETS; t++)
                 if (clients[i].conn[t]) {
                     owner[k] = &clients[i];
                     conns[k] = clients[i].conn[t];

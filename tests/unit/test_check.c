@@ -755,6 +755,25 @@ static void the_safety_defaults_yield_only_to_a_named_threshold(void **state)
     check_destroy(&c);
 }
 
+static void
+operations_through_the_coordinator_are_checked_like_others(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    /* A write through the coordinator, stamped by m1; a later read through
+     * the coordinator that misses it is stale. */
+    s_invoke(c, 1, "write", "x", "a", "coordinator", 100);
+    s_done(c, 1, "ok", "write", "x", "a", "coordinator", 110, "100.0", "m1");
+    s_read(c, 2, "x", "coordinator", 200, 210, NULL, NULL, NULL);
+    s_dump(c, "m1", "x\ta\t100.0\tm1", NULL);
+    const check_results_t *r = s_finish(c);
+    assert_int_equal(r->history_errors, 0);
+    assert_int_equal(r->stale_reads, 1);
+    assert_int_equal(r->lost_total, 0);
+    check_destroy(&c);
+}
+
 static void a_null_metric_fails_its_threshold(void **state)
 {
     check_t *c = s_new();
@@ -923,6 +942,8 @@ int main(void)
         cmocka_unit_test(unknown_metrics_and_bad_syntax_are_refused),
         cmocka_unit_test(without_thresholds_the_safety_defaults_apply),
         cmocka_unit_test(the_safety_defaults_yield_only_to_a_named_threshold),
+        cmocka_unit_test(
+            operations_through_the_coordinator_are_checked_like_others),
         cmocka_unit_test(a_null_metric_fails_its_threshold),
         cmocka_unit_test(malformed_lines_are_counted_and_skipped),
         cmocka_unit_test(an_operation_never_completed_counts_as_info),
