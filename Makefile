@@ -33,7 +33,7 @@ LIB := $(BUILD)/libmm.a
 CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check.c))
 
 PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
-            mm-genhistory
+            mm-genhistory mm-coordinator
 PROG_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -74,6 +74,8 @@ $(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
 $(BIN)/mm-genhistory: $(BUILD)/obj/tests/genhistory.o $(LIB)
+$(BIN)/mm-coordinator: $(BUILD)/obj/coordinator/mm_coordinator.o \
+                       $(BUILD)/obj/coordinator/coordinator.o $(LIB)
 
 $(PROG_BINS):
 	@mkdir -p $(dir $@)

@@ -136,7 +136,8 @@ static int s_parse_nodes(const char *list, int *out, int want_master)
     int n = 0;
     if (!*list) {
         for (int i = 0; i < s_cfg.nnodes; i++)
-            if (!want_master || s_cfg.nodes[i].role == ROLE_MASTER)
+            if (!want_master || s_cfg.nodes[i].role == ROLE_MASTER ||
+                s_cfg.nodes[i].role == ROLE_PRIMARY)
                 out[n++] = i;
         return n;
     }
@@ -424,7 +425,7 @@ static void s_usage(FILE *out)
         "  --reads F          fraction of reads (default 0)\n"
         "  --deletes F        fraction of deletes (default 0)\n"
         "  --write-nodes L    comma-separated nodes for writes (default: "
-        "masters)\n"
+        "masters, or the primary)\n"
         "  --read-nodes L     nodes for reads (default: all nodes)\n"
         "  --route R          where writes go: sticky (client i to node i\n"
         "                     mod n), random, or home (key i to node i mod n,\n"
@@ -601,8 +602,12 @@ int main(int argc, char **argv)
     }
     s_nwrite = s_parse_nodes(s_o.write_nodes, s_write_targets, 1);
     s_nread = s_parse_nodes(s_o.read_nodes, s_read_targets, 0);
-    if (s_nwrite <= 0 || s_nread <= 0)
+    if (s_nwrite <= 0 || s_nread <= 0) {
+        if (s_nwrite == 0 || s_nread == 0)
+            fprintf(stderr, "mm-load: no node to send %s to\n",
+                    s_nwrite == 0 ? "writes" : "reads");
         return 1;
+    }
     if (s_o.coordinator && !s_cfg.coord.client[0]) {
         fprintf(stderr,
                 "mm-load: --coordinator, but %s has no [coordinator] "

@@ -481,8 +481,7 @@ static void the_coordinator_section_parses_every_key(void **state)
     assert_int_equal(c.coord.heartbeat_ms, 50);
     assert_int_equal(c.coord.missed, 5);
     assert_int_equal(c.coord.hold_ms, 500);
-    assert_string_equal(config_write_route_name(c.coord.write_route),
-                        "sticky");
+    assert_string_equal(config_write_route_name(c.coord.write_route), "sticky");
     assert_string_equal(config_read_route_name(c.coord.read_route), "ryw");
 }
 
