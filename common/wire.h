@@ -114,9 +114,8 @@ typedef enum {
 
 #define WIRE_F_TOMBSTONE 0x0001 /* the record is a delete */
 #define WIRE_F_MORE 0x0002      /* DUMP_REPLY: more keys follow */
-#define WIRE_F_STANDBY                                                         \
-    0x0004 /* HELLO: the follower is a standby, so its                         \
-              ACKs confirm writes (ack = standby) */
+/* HELLO: the follower is a standby, so its ACKs confirm writes. */
+#define WIRE_F_STANDBY 0x0004
 
 typedef struct {
     uint8_t version;
