@@ -83,7 +83,10 @@ typedef struct {
     uint64_t next[MM_MAX_NODES + 1];  /* next seq to send, per origin */
     uint64_t acked[MM_MAX_NODES + 1]; /* follower has applied up to */
     uint16_t node;                    /* its node id, from its HELLO */
-    int standby; /* it said HELLO as a standby: its ACKs confirm writes */
+    int standby;   /* it said HELLO as a standby: its ACKs confirm writes */
+    int caught_up; /* a standby that once had all our writes: only then
+                      do writes wait for it (a standby still copying
+                      would stall every write) */
     int64_t heard_ms, sent_ms, progress_ms;
 } follower_t;
 
@@ -158,6 +161,9 @@ struct node {
     uint64_t writes_unconfirmed;   /* answered "outcome unknown" */
     uint64_t writes_unprotected;   /* acknowledged with no standby */
     uint32_t pending_epoch;        /* a higher epoch seen mid-batch */
+    int term_checked; /* a (re)started primary has listened for a newer
+                         epoch: every source heard, or liveness passed */
+    int64_t started_ms;
 
     /* Injected faults (FAULT command): a link filter per peer node. */
     uint32_t drop_in;  /* bit o: ignore everything node o sends us */
@@ -205,7 +211,8 @@ static int s_sync_standby(const node_t *n)
     if (n->cfg.ack != ACK_STANDBY || n->role != ROLE_PRIMARY)
         return 0;
     for (int i = 0; i < MAX_FOLLOWERS; i++)
-        if (n->followers[i].used && n->followers[i].standby)
+        if (n->followers[i].used && n->followers[i].standby &&
+            n->followers[i].caught_up)
             return 1;
     return 0;
 }
@@ -413,6 +420,21 @@ static void s_client_write(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
                  n->self->name, config_role_name(n->role),
                  n->role == ROLE_STANDBY ? "the primary" : "a writer");
         s_reply_error(n, id, m->reqid, MM_ERR_READONLY, msg);
+        return;
+    }
+    if (n->held_tail - n->held_head >= HELD_MAX - CLIENT_BATCH) {
+        /* The standby is far behind and writes waiting for it fill the
+         * held queue: refuse new writes (not applied) but keep serving
+         * reads and STATUS, so nobody mistakes this node for a dead one. */
+        s_reply_error(n, id, m->reqid, MM_ERR_STATE,
+                      "busy: too many writes waiting for the standby; not "
+                      "applied, try again");
+        return;
+    }
+    if (n->role == ROLE_PRIMARY && !n->term_checked) {
+        s_reply_error(n, id, m->reqid, MM_ERR_STATE,
+                      "just started: checking that no newer primary exists; "
+                      "not applied, try again");
         return;
     }
     if (m->epoch && m->epoch != store_epoch(n->store)) {
@@ -689,6 +711,17 @@ static void s_client_status(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
         }
     }
     s_status_line(n, "\n");
+    if (n->role == ROLE_PRIMARY || n->role == ROLE_STANDBY)
+        s_status_line(n,
+                      "ack=%s\nsync_standby=%s\nstandby_acked=%llu\n"
+                      "held=%llu\nwrites_unconfirmed=%llu\n"
+                      "writes_unprotected=%llu\n",
+                      n->cfg.ack == ACK_STANDBY ? "standby" : "none",
+                      s_sync_standby(n) ? "yes" : "no",
+                      (unsigned long long)n->standby_acked,
+                      (unsigned long long)(n->held_tail - n->held_head),
+                      (unsigned long long)n->writes_unconfirmed,
+                      (unsigned long long)n->writes_unprotected);
     s_status_line(n, "lag_samples=%llu\nlag_p50_us=%llu\nlag_p99_us=%llu\n",
                   (unsigned long long)n->lag_us.count,
                   (unsigned long long)hist_quantile(&n->lag_us, 0.50),
@@ -830,7 +863,14 @@ static void s_client_term(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     } else if (n->role == ROLE_PRIMARY) {
         rc = s_demote(n, m->epoch);
     } else {
-        s_adopt_epoch(n, m->epoch);
+        /* A standby learns epochs from its primary's stream; taking one
+         * from a command would make the real primary (which hears the
+         * standby's newer epoch) demote itself. */
+        snprintf(msg, sizeof msg,
+                 "%s is already a standby; DEMOTE is for a replaced "
+                 "primary",
+                 n->self->name);
+        rc = MM_ERR_STATE;
     }
     if (rc < 0) {
         s_reply_error(n, id, m->reqid, rc, msg[0] ? msg : mm_strerror(rc));
@@ -993,6 +1033,12 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
         f->next[o] = vec[o] + 1;
     }
     f->heard_ms = f->progress_ms = tp_now_ms();
+    if (f->standby) {
+        /* What the standby already holds counts as confirmed. */
+        if (vec[n->self->id] > n->standby_acked)
+            n->standby_acked = vec[n->self->id];
+        f->caught_up = vec[n->self->id] >= store_applied(n->store, n->self->id);
+    }
     log_event(LOG_INFO, "follower_hello",
               "follower=%.*s session=%llu from_seq=%llu", (int)idlen,
               (const char *)id, (unsigned long long)f->session,
@@ -1036,6 +1082,13 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
             if (f->standby && vec[o] > n->standby_acked) {
                 n->standby_acked = vec[o];
                 s_release_held(n);
+            }
+            if (f->standby && !f->caught_up &&
+                vec[o] >= store_applied(n->store, n->self->id)) {
+                f->caught_up = 1;
+                log_event(LOG_INFO, "standby_caught_up",
+                          "standby=%.*s seq=%llu", (int)f->idlen, f->id,
+                          (unsigned long long)vec[o]);
             }
         }
     }
@@ -1181,7 +1234,7 @@ static int s_pump_one(node_t *n, follower_t *f)
          * standby has it: no replica ever holds a write that a promoted
          * standby would lack. */
         if (o == n->self->id && !f->standby && hi > n->standby_acked &&
-            s_sync_standby(n))
+            n->cfg.ack == ACK_STANDBY && n->role == ROLE_PRIMARY)
             hi = n->standby_acked;
         while (p.next[o] <= hi) {
             uint64_t inflight = s_unacked(f, p.next);
@@ -1324,10 +1377,11 @@ static int s_demote(node_t *n, uint32_t epoch)
     nftw(dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
     n->store = s_open_store(n, err, sizeof err);
     if (!n->store || store_set_term(n->store, epoch, ROLE_STANDBY) < 0) {
+        /* Without a store the node cannot serve anything: stop at once
+         * (its data directory was emptied; a restart resyncs it). */
         log_event(LOG_ERROR, "demote_failed", "error=\"%s\"",
                   n->store ? "cannot record the new epoch" : err);
-        node_request_stop();
-        return MM_ERR_STATE;
+        exit(1);
     }
     n->role = ROLE_STANDBY;
     for (int i = 0; i < BACKLOG_SLOTS; i++)
@@ -1531,10 +1585,29 @@ static void s_follow(node_t *n, link_t *l)
 
 /* ---- Timers ----------------------------------------------------------- */
 
+/*
+ * A primary that (re)starts first listens for a newer epoch before taking
+ * writes: if it was replaced while it was down, a source's first message
+ * says so and it demotes itself instead of acknowledging writes it would
+ * later have to discard.
+ */
+static void s_check_term(node_t *n)
+{
+    if (n->term_checked)
+        return;
+    int64_t dead = (int64_t)n->cfg.heartbeat_ms * n->cfg.liveness;
+    int heard_all = 1;
+    for (int i = 0; i < n->nlinks; i++)
+        heard_all &= n->links[i].heard_ms >= n->started_ms;
+    if (heard_all || tp_now_ms() - n->started_ms > dead)
+        n->term_checked = 1;
+}
+
 static void s_tick(node_t *n)
 {
     s_release_held(n);
     s_update_wants(n);
+    s_check_term(n);
     int64_t now = tp_now_ms();
     int64_t hb = n->cfg.heartbeat_ms;
     int64_t dead = hb * n->cfg.liveness;
@@ -1731,6 +1804,7 @@ int node_run(node_t *n)
 {
     uint64_t applied_self = store_applied(n->store, n->self->id);
     s_observe_store(n);
+    n->started_ms = tp_now_ms();
     log_event(LOG_INFO, "start",
               "role=%s id=%u client=%s peer=%s clock=%s offset_ms=%lld "
               "durability=%s epoch=%u own_seq=%llu",
@@ -1746,12 +1820,7 @@ int node_run(node_t *n)
     int pending = 0;
     while (!s_stop) {
         int k = 0;
-        /* While the standby is far behind, writes waiting for it fill the
-         * held queue: stop taking requests until it drains. */
-        short cev = n->held_tail - n->held_head < HELD_MAX - CLIENT_BATCH
-                        ? ZMQ_POLLIN
-                        : 0;
-        items[k++] = (zmq_pollitem_t){n->client, 0, cev, 0};
+        items[k++] = (zmq_pollitem_t){n->client, 0, ZMQ_POLLIN, 0};
         if (n->peer)
             items[k++] = (zmq_pollitem_t){n->peer, 0, ZMQ_POLLIN, 0};
         int first_link = k;

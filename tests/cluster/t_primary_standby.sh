@@ -27,8 +27,22 @@ cluster pause s1
 out=$(mmctl --node p1 put frozen v 2>&1) && fail "a write was acknowledged with the standby frozen"
 [[ $out == *"outcome unknown"* ]] || fail "expected 'outcome unknown', got: $out"
 say "standby frozen: ${out#mmctl: put: }"
-cluster resume s1
+# Still frozen after the primary gave it up (liveness): writes are
+# acknowledged without it (degraded mode, counted), but no replica gets a
+# write the standby does not have, so a promotion can never leave a replica
+# ahead of the new primary.
 sleep 0.5
+mmctl --node p1 put degraded v >/dev/null || fail "no write accepted in degraded mode"
+sleep 0.3
+if mmctl --node r1 get degraded >/dev/null 2>&1; then
+    fail "a replica got a write the standby does not have"
+fi
+cluster resume s1
+for i in $(seq 1 50); do mmctl --node r1 get degraded >/dev/null 2>&1 && break; sleep 0.1; done
+[ "$(mmctl --node r1 get degraded)" = v ] || fail "r1 never got the write after the standby came back"
+say "degraded mode: r1 got the write only once s1 had it"
+[ "$(mmctl --node p1 status | sed -n 's/^writes_unprotected=//p')" -ge 1 ] ||
+    fail "the write acknowledged without a standby was not counted"
 
 # Crash the primary under load, then promote the standby by hand (the
 # coordinator does this in production).
@@ -58,6 +72,9 @@ for i in $(seq 1 50); do [ "$(role p1)" = standby ] && break; sleep 0.1; done
 out=$(mmctl --node p1 put k v 2>&1) && fail "the old primary took a write"
 say "old primary rejoined as a standby of epoch 2 and refuses writes"
 grep -q "event=demote" "$DIR/data/p1.log" || fail "p1 did not log its demotion"
+out=$(mmctl --node p1 demote 3 2>&1) && fail "a standby accepted DEMOTE"
+[[ $out == *"already a standby"* ]] || fail "unclear DEMOTE refusal: $out"
+[ "$(role s1)" = primary ] || fail "a DEMOTE sent to the standby unseated the primary"
 wait_converged 10
 mmctl --node r1 dump >"$DIR/r1.dump"
 cat "$DIR/h1.jsonl" "$DIR/h2.jsonl" >"$DIR/h.jsonl"
