@@ -71,11 +71,12 @@ enum {
     KEY_C_HEARTBEAT_MS,
     KEY_C_MISSED,
     KEY_C_HOLD_MS,
+    KEY_C_MAX_LAG,
     COORD_NKEYS
 };
 static const char *const s_coord_keys[COORD_NKEYS] = {
     "client",    "resp",         "write_route", "read_route", "pool",
-    "pool_size", "heartbeat_ms", "missed",      "hold_ms",
+    "pool_size", "heartbeat_ms", "missed",      "hold_ms",    "max_lag",
 };
 
 typedef struct {
@@ -406,6 +407,10 @@ static int s_coord_key(parser_t *p, int k, const char *value)
         ret = s_parse_int(p, "hold_ms", value, 0, 600000, &v);
         c->hold_ms = (int)v;
         break;
+    case KEY_C_MAX_LAG:
+        ret = s_parse_int(p, "max_lag", value, 1, 1000000000, &v);
+        c->max_lag = (uint64_t)v;
+        break;
     }
     return ret;
 }
@@ -702,6 +707,7 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->coord.heartbeat_ms = 100;
     out->coord.missed = 3;
     out->coord.hold_ms = 2000;
+    out->coord.max_lag = 10000;
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');

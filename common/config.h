@@ -82,6 +82,7 @@ typedef struct {
     int heartbeat_ms; /* STATUS to every node this often (100) */
     int missed;       /* beats without an answer before a node is down (3) */
     int hold_ms;      /* client writes held during a failover (2000) */
+    uint64_t max_lag; /* a replica further behind (records) gets no reads */
 } config_coord_t;
 
 typedef struct {

@@ -463,7 +463,10 @@ static int s_route_read(coord_t *co, conn_t *c)
     for (int i = 0; i < co->nnodes; i++) {
         cnode_t *nd = &co->nodes[i];
         node_role_t role = nd->have_status ? nd->role : nd->cfg->role;
-        if (!nd->up || role != ROLE_REPLICA)
+        /* A replica that stopped following (further behind than max_lag
+         * records) leaves the rotation until it catches up. */
+        if (!nd->up || role != ROLE_REPLICA ||
+            s_lag(co, i) > co->cfg.coord.max_lag)
             continue;
         if (route == READ_ROUTE_RYW && c != NULL && c->tok_seq != 0 &&
             nd->applied[c->tok_origin] < c->tok_seq)

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # t_coordinator.sh - the coordinator spreads reads over the replicas, takes a
-# frozen replica out of rotation and brings it back once it answers again.
+# frozen replica out of rotation and brings it back once it answers again,
+# and does the same with a replica that stops following (max_lag).
 . "$(dirname "$0")/lib.sh"
 command -v redis-cli >/dev/null || { say "skip: no redis-cli (apt install redis-tools)"; exit 0; }
 
-mk_cluster 2 2 coordinator=1 coord.heartbeat_ms=50 coord.missed=3
+mk_cluster 2 2 coordinator=1 coord.heartbeat_ms=50 coord.missed=3 \
+    coord.max_lag=100
 cluster up >/dev/null
 port=$(sed -n 's/^resp = 127.0.0.1://p' "$CFG")
 reads() { mmctl --node "$1" status | sed -n 's/^reads=//p'; }
@@ -39,6 +41,22 @@ grep -q "event=node_up target=r2" "$DIR/data/coordinator.log" ||
 read -r a b c d <<<"$(spread)"
 say "r2 resumed: r1=$a r2=$b m1=$c m2=$d"
 [ "$b" -ge 80 ] || fail "r2 did not come back into rotation"
+
+# A replica that answers but stops following (cut from both masters)
+# falls more than max_lag records behind and leaves the rotation; once
+# healed it catches up and comes back.
+mmctl --node r2 fault drop m1 both >/dev/null
+mmctl --node r2 fault drop m2 both >/dev/null
+for i in $(seq 1 300); do echo "SET lag$i v$i"; done | redis-cli -p "$port" >/dev/null
+sleep 0.3
+read -r a b c d <<<"$(spread)"
+say "r2 cut from the masters, 300 writes behind: r1=$a r2=$b"
+[ "$a" -eq 200 ] || fail "a replica that stopped following still got reads"
+mmctl --node r2 fault heal >/dev/null
+sleep 1
+read -r a b c d <<<"$(spread)"
+say "r2 healed and caught up: r1=$a r2=$b"
+[ "$b" -ge 80 ] || fail "r2 did not come back into rotation after catching up"
 
 # With every replica frozen, reads fall back to the masters.
 cluster pause r1
