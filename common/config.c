@@ -536,7 +536,7 @@ static int s_finish_node(parser_t *p)
                       config_role_name(n->role), n->name);
     if (n->role == ROLE_REPLICA && at[KEY_PEER] != 0)
         return s_fail(p, at[KEY_PEER],
-                      "replica %s cannot have a peer endpoint: only masters "
+                      "replica %s cannot have a peer endpoint: only writers "
                       "stream writes",
                       n->name);
     for (int j = 0; j < i; j++) {

@@ -8,7 +8,7 @@
  *     data_dir = run/local   ; relative to the current directory
  *
  *     [node m1]
- *     role = master          ; master | replica
+ *     role = master          ; master | replica | primary | standby
  *     client = tcp://127.0.0.1:7101
  *     peer = tcp://127.0.0.1:7201
  *
@@ -51,7 +51,7 @@ typedef struct {
     uint16_t id; /* origin id, 1..MM_MAX_NODES */
     node_role_t role;
     char client[CONFIG_ENDPOINT_MAX]; /* requests from clients */
-    char peer[CONFIG_ENDPOINT_MAX];   /* replication (masters only) */
+    char peer[CONFIG_ENDPOINT_MAX];   /* replication (writer roles only) */
     int64_t clock_offset_ms;          /* injected skew at start-up */
 } config_node_t;
 
@@ -104,8 +104,9 @@ typedef struct {
 /*
  * Parses INI text. source names the text in messages. Returns 0, or
  * MM_ERR_CONFIG with "source:line: message" in err. Checks: known sections
- * and keys, valid values, unique names, ids and endpoints, every master has
- * a peer endpoint, at least one master.
+ * and keys, valid values, unique names, ids and endpoints, every writer has
+ * a peer endpoint, one cluster shape (multi-master, or one primary and its
+ * standbys), at least one writer.
  */
 int config_parse(const char *text, const char *source, config_t *out, char *err,
                  size_t errlen);

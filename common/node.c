@@ -1230,11 +1230,13 @@ static int s_pump_one(node_t *n, follower_t *f)
         if (!(f->want & s_bit(o)))
             continue;
         uint64_t hi = store_applied(n->store, o);
-        /* With ack = standby, other followers get a write only once the
-         * standby has it: no replica ever holds a write that a promoted
-         * standby would lack. */
+        /* With ack = standby and a standby attached, other followers get a
+         * write only once the standby has it: no replica holds a write a
+         * promoted standby would lack. With no standby attached (degraded
+         * mode, as right after a failover) replicas are fed at once, or
+         * reads from them would stay stale until a standby returned. */
         if (o == n->self->id && !f->standby && hi > n->standby_acked &&
-            n->cfg.ack == ACK_STANDBY && n->role == ROLE_PRIMARY)
+            s_sync_standby(n))
             hi = n->standby_acked;
         while (p.next[o] <= hi) {
             uint64_t inflight = s_unacked(f, p.next);
@@ -1805,6 +1807,12 @@ int node_run(node_t *n)
     uint64_t applied_self = store_applied(n->store, n->self->id);
     s_observe_store(n);
     n->started_ms = tp_now_ms();
+    /* Only a restart can find the cluster moved on: a node whose store is
+     * empty is starting the cluster and need not listen first. */
+    int empty = 1;
+    for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
+        empty &= store_applied(n->store, o) == 0;
+    n->term_checked = empty;
     log_event(LOG_INFO, "start",
               "role=%s id=%u client=%s peer=%s clock=%s offset_ms=%lld "
               "durability=%s epoch=%u own_seq=%llu",

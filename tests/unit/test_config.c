@@ -303,7 +303,7 @@ static void nodes_missing_a_required_key_are_refused(void **state)
     s_assert_error(S_MASTER "[node r1]\npeer = tcp://a:2\nrole = replica\n"
                             "client = tcp://a:1\n",
                    "local.ini:6: replica r1 cannot have a peer endpoint: "
-                   "only masters stream writes");
+                   "only writers stream writes");
 }
 
 static void a_cluster_needs_a_master(void **state)
