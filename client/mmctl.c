@@ -28,7 +28,8 @@ static void s_usage(FILE *out)
             "usage: mmctl --config FILE [--node NAME] [--timeout MS] "
             "[--epoch N] CMD\n"
             "\n"
-            "Commands sent to node NAME:\n"
+            "Commands sent to node NAME (NAME coordinator: through the\n"
+            "cluster's coordinator):\n"
             "  put KEY VALUE   write; prints the write's stamp, origin, seq\n"
             "  get KEY         read; prints the value (exit 3 if absent)\n"
             "  del KEY         delete (writes a tombstone)\n"
@@ -286,8 +287,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "mmctl: %s needs --node NAME\n", cmd);
         return 2;
     }
+    /* --node coordinator talks to the coordinator's ZeroMQ front, which
+     * speaks the nodes' protocol and routes the request. */
     const config_node_t *node = config_node(&cfg, name);
-    if (!node) {
+    const char *endpoint = node ? node->client : NULL;
+    if (!node && !strcmp(name, "coordinator") && cfg.coord.client[0])
+        endpoint = cfg.coord.client;
+    if (!endpoint) {
         fprintf(stderr, "mmctl: no node named '%s' in %s\n", name, path);
         return 1;
     }
@@ -295,7 +301,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "mmctl: libsodium failed to initialise\n");
         return 1;
     }
-    mmc_t *c = mmc_connect(NULL, node->client, err, sizeof err);
+    mmc_t *c = mmc_connect(NULL, endpoint, err, sizeof err);
     if (!c) {
         fprintf(stderr, "mmctl: %s\n", err);
         return 1;
