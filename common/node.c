@@ -736,6 +736,17 @@ static void s_client_status(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     s_reply_now(n, id, &r);
 }
 
+/* A bare OK, for commands that change state and return nothing. */
+static void s_reply_ok(node_t *n, zmq_msg_t *id, uint64_t reqid)
+{
+    wire_msg_t r = {0};
+    r.cmd = WIRE_OK;
+    r.origin = n->self->id;
+    r.epoch = store_epoch(n->store);
+    r.reqid = reqid;
+    s_reply_now(n, id, &r);
+}
+
 /*
  * Fault injection, so experiments need no root (tc and iptables are not
  * available): the node filters its own replication traffic.
@@ -809,12 +820,7 @@ static void s_client_fault(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
         s_reply_error(n, id, m->reqid, rc, msg);
         return;
     }
-    wire_msg_t r = {0};
-    r.cmd = WIRE_OK;
-    r.origin = n->self->id;
-    r.epoch = store_epoch(n->store);
-    r.reqid = m->reqid;
-    s_reply_now(n, id, &r);
+    s_reply_ok(n, id, m->reqid);
 }
 
 /*
@@ -876,12 +882,7 @@ static void s_client_term(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
         s_reply_error(n, id, m->reqid, rc, msg[0] ? msg : mm_strerror(rc));
         return;
     }
-    wire_msg_t r = {0};
-    r.cmd = WIRE_OK;
-    r.origin = n->self->id;
-    r.epoch = store_epoch(n->store);
-    r.reqid = m->reqid;
-    s_reply_now(n, id, &r);
+    s_reply_ok(n, id, m->reqid);
 }
 
 static void s_serve_clients(node_t *n)
