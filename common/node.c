@@ -25,7 +25,14 @@
  * after it. Each HELLO starts a new session number; records from an older
  * session are ignored, so a resync never interleaves two streams. If
  * records go missing (the follower sees a sequence gap) it says HELLO again;
- * if ACKs stop advancing, the master rewinds and resends.
+ * if ACKs stop advancing, the master rewinds and resends. A follower that
+ * cannot hear a writer asks another source to relay that writer's origin
+ * (s_update_wants), so a write survives while one node holding it does.
+ *
+ * Primary-standby clusters use the same machinery with two additions:
+ * epochs, which fence a replaced primary (s_follow_frame, s_adopt_epoch,
+ * s_demote), and ack = standby, where a write's OK waits in the held queue
+ * until the standby has applied it (s_flush, s_release_held).
  */
 /* nftw() (s_demote wipes a store directory) needs X/Open 500 or later. */
 #define _XOPEN_SOURCE 700

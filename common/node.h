@@ -1,18 +1,20 @@
 /*
- * node.h - one mmlab node: a master or a replica, in one event loop.
+ * node.h - one mmlab node (master, replica, primary or standby), in one
+ * event loop.
  *
  * A node is a Berkeley DB store with three kinds of traffic around it:
  *
  *   1. Clients (the `client` ROUTER): PUT/DEL are stamped with the node's
  *      clock and applied in batches, one transaction per batch (group
- *      commit); GET/DUMP/STATUS/PING read committed state. A replica refuses
- *      writes.
- *   2. Followers (masters only: the `peer` ROUTER): each follower says HELLO
+ *      commit); GET/DUMP/STATUS/PING read committed state. A replica and a
+ *      standby refuse writes; PROMOTE/DEMOTE change a primary-standby
+ *      node's role and epoch.
+ *   2. Followers (writer roles: the `peer` ROUTER): each follower says HELLO
  *      with its applied vector and the master streams its log from there,
  *      keeping at most `window` records unacknowledged per follower.
- *   3. Sources (a DEALER to every master's `peer` socket, masters and
- *      replicas alike): the node follows every other master, applying what
- *      it receives with the same LWW rule and acknowledging cumulatively.
+ *   3. Sources (a DEALER to every other writer's `peer` socket, every
+ *      role alike): the node follows the writers, applying what it
+ *      receives with the same LWW rule and acknowledging cumulatively.
  *
  * Masters and replicas run the same engine because a role is a setting, not
  * a different program: promoting a standby changes a running node's role.
