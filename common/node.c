@@ -149,7 +149,6 @@ struct node {
     reply_t replies[CLIENT_BATCH];
     int nreplies;
     int batch_open;
-    uint64_t batch_first_seq; /* own seqs >= this are in the open batch */
 
     uint8_t *pack;   /* PACK_MAX + one frame: REC frames to send */
     uint8_t *vbuf;   /* MM_VALUE_MAX: values read for GET */
@@ -392,11 +391,11 @@ static void s_flush(node_t *n)
     s_release_held(n);
 }
 
-/* Keeps the encoded REC frame of an own write for streaming. */
-static void s_backlog_put(node_t *n, const uint8_t *key, size_t klen,
-                          const record_t *rec)
+/* The REC frame of (key, rec) for a follower's session; borrows key and
+ * the value. */
+static wire_msg_t s_rec_msg(const node_t *n, const uint8_t *key, size_t klen,
+                            const record_t *rec, uint64_t session)
 {
-    backlog_slot_t *b = &n->backlog[rec->seq & (BACKLOG_SLOTS - 1)];
     wire_msg_t m = {0};
     m.cmd = WIRE_REC;
     m.flags = record_is_tombstone(rec) ? WIRE_F_TOMBSTONE : 0;
@@ -406,10 +405,20 @@ static void s_backlog_put(node_t *n, const uint8_t *key, size_t klen,
     m.seq = rec->seq;
     m.stamp = rec->stamp;
     m.prev_stamp = rec->prev_stamp;
+    m.reqid = session;
     m.key = key;
     m.klen = (uint32_t)klen;
     m.value = rec->value;
     m.vlen = rec->vlen;
+    return m;
+}
+
+/* Keeps the encoded REC frame of an own write for streaming. */
+static void s_backlog_put(node_t *n, const uint8_t *key, size_t klen,
+                          const record_t *rec)
+{
+    backlog_slot_t *b = &n->backlog[rec->seq & (BACKLOG_SLOTS - 1)];
+    wire_msg_t m = s_rec_msg(n, key, klen, rec, 0);
     int len = wire_encode(&m, b->frame, sizeof b->frame);
     /* A frame too big for a slot is streamed from the log instead. */
     b->seq = len < 0 ? 0 : rec->seq;
@@ -1199,20 +1208,7 @@ static int s_pack_visit(void *arg, const uint8_t *key, size_t klen,
     pack_t *p = arg;
     if (rec->seq != p->next[p->origin])
         return 1; /* not the record we expected: stop and retry later */
-    wire_msg_t m = {0};
-    m.cmd = WIRE_REC;
-    m.flags = record_is_tombstone(rec) ? WIRE_F_TOMBSTONE : 0;
-    m.origin = rec->origin;
-    m.prev_origin = rec->prev_origin;
-    m.epoch = store_epoch(p->n->store);
-    m.seq = rec->seq;
-    m.stamp = rec->stamp;
-    m.prev_stamp = rec->prev_stamp;
-    m.reqid = p->f->session;
-    m.key = key;
-    m.klen = (uint32_t)klen;
-    m.value = rec->value;
-    m.vlen = rec->vlen;
+    wire_msg_t m = s_rec_msg(p->n, key, klen, rec, p->f->session);
     size_t len = wire_size(&m);
     uint8_t *dst = s_pack_room(p, len);
     if (!dst || wire_encode(&m, dst, len) < 0)
