@@ -18,19 +18,33 @@ PKGS := libzmq libsodium
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
           -Wstrict-prototypes -Wmissing-prototypes -MMD -MP $(SANFLAGS) \
-          -Icommon -Iclient -Iexperiments
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldb -lm
+          -Icommon -Iclient -Imasters -Ireplicas \
+          -Icoordinator -Iexperiments
+# pkg-config runs when a recipe uses these (recursive `=`), not when make
+# reads this file: `make deps test` on a machine without the packages must
+# see what `deps` has just installed.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -ldb -lm
 LDFLAGS += $(SANFLAGS)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
-COMMON_SRC := $(wildcard common/*.c)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/obj/%.o)
-CLIENT_LIB_SRC := client/mmclient.c
-CLIENT_LIB_OBJ := $(CLIENT_LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# Each program's main() lives in a file of its own (DIR/mm_*.c, mmctl.c);
+# everything else in common/, client/, masters/ and replicas/ goes into one
+# library, the engine and the pure modules together. One archive, because
+# the engine's files call each other across the folders (the loop in
+# common/ calls the writer's and the follower's code and back), and a
+# linker resolves such circles inside one archive. A program still links
+# only the objects it uses.
+MAINS := $(wildcard */mm_*.c) client/mmctl.c
+LIB_SRC := $(filter-out $(MAINS),$(wildcard common/*.c client/*.c \
+                                             masters/*.c replicas/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libmm.a
-# The history checker's pure core, shared by mm-check and its unit tests.
-CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check.c))
+# The coordinator's files, and the history checker's pure core (shared by
+# mm-check and its unit tests).
+COORD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,\
+               $(filter-out $(MAINS),$(wildcard coordinator/*.c)))
+CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check*.c))
 
 PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
             mm-genhistory mm-coordinator
@@ -62,7 +76,7 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c $< -o $@
 
-$(LIB): $(COMMON_OBJ) $(CLIENT_LIB_OBJ)
+$(LIB): $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(AR) rcs $@ $^
 
@@ -74,8 +88,8 @@ $(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
 $(BIN)/mm-genhistory: $(BUILD)/obj/tests/genhistory.o $(LIB)
-$(BIN)/mm-coordinator: $(BUILD)/obj/coordinator/mm_coordinator.o \
-                       $(BUILD)/obj/coordinator/coordinator.o $(LIB)
+$(BIN)/mm-coordinator: $(BUILD)/obj/coordinator/mm_coordinator.o $(COORD_OBJ) \
+                       $(LIB)
 
 $(PROG_BINS):
 	@mkdir -p $(dir $@)
