@@ -449,6 +449,11 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     if (out->ack == ACK_STANDBY && standbys == 0)
         return config__fail(&p, p.line > 0 ? p.line : 1,
                             "ack = standby needs a node with role = standby");
+    if ((out->ack == ACK_ALL || out->ack == ACK_QUORUM) && masters < 2)
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "ack = %s waits for other masters: it needs two "
+                            "or more nodes with role = master",
+                            out->ack == ACK_ALL ? "all" : "quorum");
     ret = s_finish_coord(&p, primaries > 0);
     if (ret != 0)
         return ret;

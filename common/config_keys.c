@@ -13,8 +13,9 @@
 #include "config_int.h"
 
 const char *const config__cluster_keys[CLUSTER_NKEYS] = {
-    "name",     "clock",  "durability", "data_dir", "heartbeat_ms",
-    "liveness", "window", "cache_mb",   "ack",      "ack_timeout_ms",
+    "name",         "clock",          "durability",       "data_dir",
+    "heartbeat_ms", "liveness",       "window",           "cache_mb",
+    "ack",          "ack_timeout_ms", "write_service_us", "read_service_us",
 };
 const char *const config__node_keys[NODE_NKEYS] = {
     "role", "id", "client", "peer", "clock_offset_ms",
@@ -130,16 +131,27 @@ int config__cluster_key(parser_t *p, int k, const char *value)
             c->ack = ACK_NONE;
         else if (strcmp(value, "standby") == 0)
             c->ack = ACK_STANDBY;
+        else if (strcmp(value, "all") == 0)
+            c->ack = ACK_ALL;
+        else if (strcmp(value, "quorum") == 0)
+            c->ack = ACK_QUORUM;
         else
-            return config__fail(
-                p, p->line,
-                "ack must be none or standby, got '%s' (all and "
-                "quorum are not built yet)",
-                value);
+            return config__fail(p, p->line,
+                                "ack must be none, standby, all or quorum, "
+                                "got '%s'",
+                                value);
         break;
     case KEY_ACK_TIMEOUT_MS:
         ret = s_parse_int(p, "ack_timeout_ms", value, 10, 600000, &v);
         c->ack_timeout_ms = (int)v;
+        break;
+    case KEY_WRITE_SERVICE_US:
+        ret = s_parse_int(p, "write_service_us", value, 0, 1000000, &v);
+        c->write_service_us = (int)v;
+        break;
+    case KEY_READ_SERVICE_US:
+        ret = s_parse_int(p, "read_service_us", value, 0, 1000000, &v);
+        c->read_service_us = (int)v;
         break;
     }
     return ret;

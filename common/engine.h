@@ -17,7 +17,8 @@
  *   masters/stream.c     a writer streams its log to followers: backlog,
  *                        packs, window, HELLO/ACK, resume, retransmit
  *   masters/acks.c       held acknowledgements: a write's OK waits until
- *                        the standby has applied it (ack = standby)
+ *                        a standby (ack = standby) or other masters (ack =
+ *                        all, quorum) have applied it
  *   masters/primary.c    primary and standby: epochs, PROMOTE/DEMOTE,
  *                        fencing a replaced primary
  *   replicas/follow.c    a follower follows every writer's stream, applies
@@ -109,13 +110,13 @@ typedef struct {
     uint8_t *pack;           /* PACK_MAX + one frame: REC frames to send */
 } stream_t;
 
-/* ---- masters/acks.c and masters/primary.c ---------------------------- */
+/* ---- masters/acks.c -------------------------------------------------- */
 
 /*
- * A write's reply held until the standby confirms it (ack = standby): the
- * primary answers OK only once the standby has applied the write, or,
- * after ack_timeout_ms, "outcome unknown" (the write is committed here and
- * may or may not have reached the standby).
+ * A write's reply held until enough followers confirm it (ack = standby,
+ * all or quorum): the writer answers OK only once they have applied the
+ * write, or, after ack_timeout_ms, "outcome unknown" (the write is
+ * committed here and may or may not have reached them).
  */
 typedef struct {
     zmq_msg_t id;
@@ -128,9 +129,14 @@ typedef struct {
 typedef struct {
     held_t *held;                  /* HELD_MAX, a ring */
     uint64_t held_head, held_tail; /* ring indices; tail - head = count */
-    uint64_t standby_acked;        /* own seq the standby has applied */
+    uint64_t standby_acked;        /* own seq a standby has applied */
     uint64_t writes_unconfirmed;   /* answered "outcome unknown" */
     uint64_t writes_unprotected;   /* acknowledged with no standby */
+} acks_t;
+
+/* ---- masters/primary.c ----------------------------------------------- */
+
+typedef struct {
     int term_checked; /* a (re)started primary has listened for a newer
                          epoch: every source heard, or liveness passed */
     int64_t started_ms;
@@ -177,6 +183,7 @@ struct node {
 
     writer_t writer;
     stream_t stream;
+    acks_t acks;
     primary_t primary;
     follow_t follow;
     fault_t faults;
@@ -184,6 +191,8 @@ struct node {
     uint8_t *vbuf;   /* MM_VALUE_MAX: values read for GET */
     uint8_t *bigbuf; /* WIRE_VALUE_MAX: DUMP pages, STATUS text */
     size_t biglen;
+
+    int64_t service_owed_us; /* emulated storage time of the open batch */
 
     /* Counters reported by STATUS. */
     uint64_t writes, reads, applied_remote, bad_requests;
@@ -206,6 +215,9 @@ uint32_t node_writer_mask(const node_t *n);
 int node_writable(const node_t *n);
 /* Opens the node's store (its directory under data_dir). */
 store_t *node_open_store(const node_t *n, char *err, size_t errlen);
+/* Emulated storage cost (write_service_us, read_service_us): sleeps for
+ * us microseconds, as a node waiting on a slow disk would. */
+void node_service_wait(int64_t us);
 /* The one place a lost write is reported: one log line per conflict. */
 void node_note_conflict(node_t *n, const uint8_t *key, size_t klen,
                         const record_t *rec, const store_outcome_t *o,
@@ -273,7 +285,10 @@ void stream_reset(node_t *n);
 
 /* ---- masters/acks.c -------------------------------------------------- */
 
-/* Whether a write must wait for the standby before it is acknowledged. */
+/* Whether this node's writes wait for confirmations now. */
+int acks_wait(const node_t *n);
+/* ack = standby on a primary with a caught-up standby attached: replicas
+ * are then fed only what a standby has (masters/stream.c). */
 int acks_sync_standby(const node_t *n);
 /* Whether the held queue has room for another batch of writes. */
 int acks_room(const node_t *n);
@@ -281,10 +296,14 @@ int acks_room(const node_t *n);
 void acks_hold(node_t *n, reply_t *r, int64_t now_ms);
 /* Answers held writes that are confirmed, or timed out ("unknown"). */
 void acks_release(node_t *n);
-/* The standby has applied up to own seq: confirms what waits for it. */
-void acks_standby_applied(node_t *n, uint64_t seq);
+/* A follower's ACK moved: f has applied our own writes up to seq. */
+void acks_follower_applied(node_t *n, const follower_t *f, uint64_t seq);
 /* Answers every held write "outcome unknown" now (a demotion). */
 void acks_abandon(node_t *n);
+/* The own seq that enough followers have applied, by the ack policy. */
+uint64_t acks_confirmed(const node_t *n);
+/* The ack policy's name ("none", "standby", "all", "quorum"). */
+const char *acks_policy_name(ack_policy_t a);
 
 /* ---- masters/primary.c ----------------------------------------------- */
 

@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "engine.h"
 #include "log.h"
 #include "transport.h"
@@ -66,6 +67,15 @@ store_t *node_open_store(const node_t *n, char *err, size_t errlen)
                        (size_t)n->cfg.cache_mb * 1024 * 1024,
                        n->self->role == ROLE_REPLICA};
     return store_open(&so, err, errlen);
+}
+
+void node_service_wait(int64_t us)
+{
+    if (us <= 0)
+        return;
+    struct timespec ts = {us / 1000000, (long)(us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+        ;
 }
 
 void node_note_conflict(node_t *n, const uint8_t *key, size_t klen,
@@ -157,10 +167,10 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
     n->stream.backlog = calloc(BACKLOG_SLOTS, sizeof *n->stream.backlog);
     n->stream.pack =
         malloc(PACK_MAX + WIRE_HEADER_SIZE + MM_KEY_MAX + WIRE_VALUE_MAX);
-    n->primary.held = calloc(HELD_MAX, sizeof *n->primary.held);
+    n->acks.held = calloc(HELD_MAX, sizeof *n->acks.held);
     n->vbuf = malloc(MM_VALUE_MAX);
     n->bigbuf = malloc(WIRE_VALUE_MAX);
-    if (!n->stream.backlog || !n->stream.pack || !n->primary.held || !n->vbuf ||
+    if (!n->stream.backlog || !n->stream.pack || !n->acks.held || !n->vbuf ||
         !n->bigbuf) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -203,7 +213,7 @@ void node_destroy(node_t **np)
     if (n->ctx)
         zmq_ctx_term(n->ctx);
     store_destroy(&n->store);
-    primary_t *p = &n->primary;
+    acks_t *p = &n->acks;
     if (p->held)
         for (uint64_t i = p->held_head; i != p->held_tail; i++)
             zmq_msg_close(&p->held[i & (HELD_MAX - 1)].id);

@@ -86,6 +86,7 @@ static void s_get(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
         return;
     }
     n->reads++;
+    node_service_wait(n->cfg.read_service_us); /* an emulated slow disk */
     wire_msg_t r = {0};
     r.cmd = found && !record_is_tombstone(&rec) ? WIRE_VALUE : WIRE_NOTFOUND;
     /* Even a miss carries the tombstone's identity: a checker can tell

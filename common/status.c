@@ -48,6 +48,8 @@ static void s_identity(node_t *n)
     s_line(n, "clock=%s\nclock_offset_ms=%lld\ndurability=%s\n",
            hlc_mode_name(n->clock.mode), (long long)n->clock.offset_ms,
            n->cfg.durability == STORE_SYNC ? "sync" : "nosync");
+    s_line(n, "write_service_us=%d\nread_service_us=%d\n",
+           n->cfg.write_service_us, n->cfg.read_service_us);
 }
 
 static void s_counters(node_t *n)
@@ -111,21 +113,26 @@ static void s_faults(node_t *n)
     s_line(n, "\n");
 }
 
-static void s_primary(node_t *n)
+/* The acknowledgement policy and what waits on it. */
+static void s_acks(node_t *n)
 {
-    const primary_t *p = &n->primary;
-    if (n->role != ROLE_PRIMARY && n->role != ROLE_STANDBY)
+    const acks_t *p = &n->acks;
+    int ps = n->role == ROLE_PRIMARY || n->role == ROLE_STANDBY;
+    if (!ps && n->cfg.ack == ACK_NONE)
         return;
-    s_line(n,
-           "ack=%s\nsync_standby=%s\nstandby_acked=%llu\n"
-           "held=%llu\nwrites_unconfirmed=%llu\n"
-           "writes_unprotected=%llu\n",
-           n->cfg.ack == ACK_STANDBY ? "standby" : "none",
-           acks_sync_standby(n) ? "yes" : "no",
-           (unsigned long long)p->standby_acked,
+    s_line(n, "ack=%s\n", acks_policy_name(n->cfg.ack));
+    if (ps)
+        s_line(n, "sync_standby=%s\nstandby_acked=%llu\n",
+               acks_sync_standby(n) ? "yes" : "no",
+               (unsigned long long)p->standby_acked);
+    else
+        s_line(n, "confirmed=%llu\n", (unsigned long long)acks_confirmed(n));
+    s_line(n, "held=%llu\nwrites_unconfirmed=%llu\n",
            (unsigned long long)(p->held_tail - p->held_head),
-           (unsigned long long)p->writes_unconfirmed,
-           (unsigned long long)p->writes_unprotected);
+           (unsigned long long)p->writes_unconfirmed);
+    if (ps)
+        s_line(n, "writes_unprotected=%llu\n",
+               (unsigned long long)p->writes_unprotected);
 }
 
 void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
@@ -140,7 +147,7 @@ void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     s_counters(n);
     s_links(n, applied, now);
     s_faults(n);
-    s_primary(n);
+    s_acks(n);
     s_line(n, "lag_samples=%llu\nlag_p50_us=%llu\nlag_p99_us=%llu\n",
            (unsigned long long)n->lag_us.count,
            (unsigned long long)hist_quantile(&n->lag_us, 0.50),

@@ -107,7 +107,7 @@ static int s_promote(node_t *n, const wire_msg_t *m, char *msg, size_t cap)
     if (rc < 0)
         return rc;
     n->role = ROLE_PRIMARY;
-    n->primary.standby_acked = 0;
+    n->acks.standby_acked = 0;
     log_event(LOG_INFO, "promoted", "epoch=%u old_epoch=%u own_seq=%llu",
               m->epoch, epoch,
               (unsigned long long)store_applied(n->store, n->self->id));

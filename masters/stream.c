@@ -134,12 +134,10 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
         f->next[o] = vec[o] + 1;
     }
     f->heard_ms = f->progress_ms = tp_now_ms();
-    if (f->standby) {
-        /* What the standby already holds counts as confirmed. */
-        if (vec[n->self->id] > n->primary.standby_acked)
-            n->primary.standby_acked = vec[n->self->id];
+    if (f->standby)
         f->caught_up = vec[n->self->id] >= store_applied(n->store, n->self->id);
-    }
+    /* What the follower already holds counts as confirmed. */
+    acks_follower_applied(n, f, vec[n->self->id]);
     log_event(LOG_INFO, "follower_hello",
               "follower=%.*s session=%llu from_seq=%llu", (int)idlen,
               (const char *)id, (unsigned long long)f->session,
@@ -152,10 +150,9 @@ static void s_own_acked(node_t *n, follower_t *f, uint64_t seq)
     backlog_slot_t *b = s_slot(n, seq);
     if (b->seq == seq && b->commit_us)
         hist_add(&n->lag_us, (uint64_t)(tp_now_us() - b->commit_us));
-    if (!f->standby)
-        return;
-    acks_standby_applied(n, seq);
-    if (!f->caught_up && seq >= store_applied(n->store, n->self->id)) {
+    acks_follower_applied(n, f, seq);
+    if (f->standby && !f->caught_up &&
+        seq >= store_applied(n->store, n->self->id)) {
         f->caught_up = 1;
         log_event(LOG_INFO, "standby_caught_up", "standby=%.*s seq=%llu",
                   (int)f->idlen, f->id, (unsigned long long)seq);
@@ -316,9 +313,9 @@ static uint64_t s_sendable(node_t *n, const follower_t *f, uint16_t o)
      * promoted standby would lack. With no standby attached (degraded
      * mode, as right after a failover) replicas are fed at once, or
      * reads from them would stay stale until a standby returned. */
-    if (o == n->self->id && !f->standby && hi > n->primary.standby_acked &&
+    if (o == n->self->id && !f->standby && hi > n->acks.standby_acked &&
         acks_sync_standby(n))
-        hi = n->primary.standby_acked;
+        hi = n->acks.standby_acked;
     return hi;
 }
 

@@ -16,8 +16,8 @@
  *   3. The committed write is also kept, already encoded as a REC frame,
  *      in the stream's backlog (masters/stream.c), so streaming it to
  *      followers costs no disk read.
- *   4. With ack = standby, the OK does not leave yet: masters/acks.c holds
- *      it until the standby has applied the write.
+ *   4. With ack = standby, all or quorum, the OK does not leave yet:
+ *      masters/acks.c holds it until enough followers have applied it.
  *
  * Replies leave in the order the requests came, errors included, so a
  * client that pipelines reads its answers in order.
@@ -55,13 +55,15 @@ static void s_reply_becomes_error(node_t *n, reply_t *r, int code,
 void writer_flush(node_t *n)
 {
     int rc = 0;
-    int sync = acks_sync_standby(n);
+    int wait = acks_wait(n);
     if (n->batch_open) {
         rc = store_commit(n->store);
         n->batch_open = 0;
         if (rc < 0)
             log_event(LOG_ERROR, "commit_failed", "error=\"%s\"",
                       mm_strerror(rc));
+        node_service_wait(n->service_owed_us); /* an emulated slow disk */
+        n->service_owed_us = 0;
     }
     int64_t now = tp_now_us();
     for (int i = 0; i < n->writer.nreplies; i++) {
@@ -70,12 +72,12 @@ void writer_flush(node_t *n)
             s_reply_becomes_error(n, r, rc, "commit failed");
         if (r->seq)
             stream_backlog_committed(n, r->seq, now);
-        if (r->seq && sync) {
-            acks_hold(n, r, now / 1000); /* ack = standby: answer later */
+        if (r->seq && wait) {
+            acks_hold(n, r, now / 1000); /* answered once confirmed */
             continue;
         }
         if (r->seq && n->role == ROLE_PRIMARY && n->cfg.ack == ACK_STANDBY)
-            n->primary.writes_unprotected++; /* no standby attached */
+            n->acks.writes_unprotected++; /* no standby attached */
         if (r->len)
             tp_send_raw_to(n->client, zmq_msg_data(&r->id),
                            zmq_msg_size(&r->id), r->frame, r->len,
@@ -98,12 +100,13 @@ static int s_refusal(node_t *n, const wire_msg_t *m, char *msg, size_t cap)
         return MM_ERR_READONLY;
     }
     if (!acks_room(n)) {
-        /* The standby is far behind and writes waiting for it fill the
+        /* Followers are far behind and writes waiting for them fill the
          * held queue: refuse new writes (not applied) but keep serving
          * reads and STATUS, so nobody mistakes this node for a dead one. */
         snprintf(msg, cap,
-                 "busy: too many writes waiting for the standby; not "
-                 "applied, try again");
+                 "busy: too many writes waiting for confirmation (ack = "
+                 "%s); not applied, try again",
+                 acks_policy_name(n->cfg.ack));
         return MM_ERR_STATE;
     }
     int rc = primary_write_refusal(n, m, msg, cap);
@@ -169,6 +172,7 @@ void writer_take(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     node_note_conflict(n, m->key, m->klen, &rec, &out, "local");
     stream_backlog_put(n, m->key, m->klen, &rec);
     n->writes++;
+    n->service_owed_us += n->cfg.write_service_us;
 
     /* The OK carries the write's identity: (stamp, origin, seq) and the
      * pair it overwrote, so a client can tell which write it made. */

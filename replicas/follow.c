@@ -195,6 +195,7 @@ static void s_apply(node_t *n, link_t *l, const wire_msg_t *m,
     } else if (out.result != STORE_DUPLICATE) {
         hlc_observe(&n->clock, rec.stamp);
         node_note_conflict(n, m->key, m->klen, &rec, &out, "replication");
+        n->service_owed_us += n->cfg.write_service_us;
         st->applied++;
     }
 }
@@ -263,6 +264,8 @@ static void s_commit(node_t *n, follow_state_t *st)
     if (st->failed)
         store_abort(n->store);
     n->batch_open = 0;
+    node_service_wait(n->service_owed_us); /* an emulated slow disk */
+    n->service_owed_us = 0;
     if (rc < 0) {
         if (!st->failed)
             log_event(LOG_ERROR, "commit_failed", "error=\"%s\"",
