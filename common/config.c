@@ -27,79 +27,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "config.h"
-
-/* Longer lines are refused rather than cut: no value needs this much. */
-#define CONFIG_LINE_MAX 1024
-/* config_load() refuses larger files; a cluster file is a few hundred
- * bytes. */
-#define CONFIG_FILE_MAX (1024 * 1024)
-/* Injected clock skew beyond a day would only be a typo. */
-#define CONFIG_OFFSET_MAX_MS (24LL * 3600 * 1000)
-
-/* The keys of each section, in the order docs/config.md lists them. */
-enum {
-    KEY_NAME,
-    KEY_CLOCK,
-    KEY_DURABILITY,
-    KEY_DATA_DIR,
-    KEY_HEARTBEAT_MS,
-    KEY_LIVENESS,
-    KEY_WINDOW,
-    KEY_CACHE_MB,
-    KEY_ACK,
-    KEY_ACK_TIMEOUT_MS,
-    CLUSTER_NKEYS
-};
-static const char *const s_cluster_keys[CLUSTER_NKEYS] = {
-    "name",     "clock",  "durability", "data_dir", "heartbeat_ms",
-    "liveness", "window", "cache_mb",   "ack",      "ack_timeout_ms",
-};
-
-enum { KEY_ROLE, KEY_ID, KEY_CLIENT, KEY_PEER, KEY_CLOCK_OFFSET, NODE_NKEYS };
-static const char *const s_node_keys[NODE_NKEYS] = {
-    "role", "id", "client", "peer", "clock_offset_ms",
-};
-
-enum {
-    KEY_C_CLIENT,
-    KEY_C_RESP,
-    KEY_C_WRITE_ROUTE,
-    KEY_C_READ_ROUTE,
-    KEY_C_POOL,
-    KEY_C_POOL_SIZE,
-    KEY_C_HEARTBEAT_MS,
-    KEY_C_MISSED,
-    KEY_C_HOLD_MS,
-    KEY_C_MAX_LAG,
-    COORD_NKEYS
-};
-static const char *const s_coord_keys[COORD_NKEYS] = {
-    "client",    "resp",         "write_route", "read_route", "pool",
-    "pool_size", "heartbeat_ms", "missed",      "hold_ms",    "max_lag",
-};
-
-typedef struct {
-    const char *source; /* the file name in messages */
-    char *err;
-    size_t errlen;
-    int line; /* the line being read, from 1 */
-    config_t *c;
-    config_node_t *node; /* the [node] being read, or NULL */
-    int in_cluster;      /* 1 after [cluster], until the next section */
-    int in_coord;        /* 1 after [coordinator], until the next section */
-    int coord_line[COORD_NKEYS];
-    int coord_header_line;
-    /* The line each key was set on, 0 if not set: finds keys given twice
-     * and points the node checks at the right line. */
-    int cluster_line[CLUSTER_NKEYS];
-    int node_line[MM_MAX_NODES][NODE_NKEYS];
-    int header_line[MM_MAX_NODES]; /* the line of [node NAME] */
-} parser_t;
+#include "config_int.h"
 
 /* Writes "source:line: message" into the caller's buffer. */
-__attribute__((format(printf, 3, 4))) static int s_fail(parser_t *p, int line,
-                                                        const char *fmt, ...)
+int config__fail(parser_t *p, int line, const char *fmt, ...)
 {
     va_list ap;
     int n;
@@ -144,21 +75,6 @@ static void s_strip_comment(char *s)
     }
 }
 
-/* Names end up in paths and log lines, so they stay plain. */
-static int s_valid_name(const char *name)
-{
-    size_t len = strlen(name);
-
-    if (len == 0 || len >= CONFIG_NAME_MAX)
-        return 0;
-    for (const char *c = name; *c; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
-            return 0;
-    }
-    return 1;
-}
-
 static int s_key_index(const char *const *keys, int n, const char *key)
 {
     for (int i = 0; i < n; i++) {
@@ -180,241 +96,6 @@ static const char *s_section(const parser_t *p, char *buf, size_t cap)
     return buf;
 }
 
-/*
- * Parses a whole decimal number in [min, max]. Trailing junk ("100ms") and
- * numbers out of range get different messages because they need different
- * fixes.
- */
-static int s_parse_int(parser_t *p, const char *key, const char *value,
-                       long long min, long long max, long long *out)
-{
-    char *end;
-    long long v;
-
-    errno = 0;
-    v = strtoll(value, &end, 10);
-    if (end == value || *end != '\0')
-        return s_fail(p, p->line, "%s must be a whole number, got '%s'", key,
-                      value);
-    if (errno == ERANGE || v < min || v > max)
-        return s_fail(p, p->line, "%s must be from %lld to %lld, got '%s'", key,
-                      min, max, value);
-    *out = v;
-    return 0;
-}
-
-static int s_copy(parser_t *p, const char *key, const char *value, char *dst,
-                  size_t cap)
-{
-    size_t len = strlen(value);
-
-    if (len >= cap)
-        return s_fail(p, p->line, "%s is too long (at most %zu characters)",
-                      key, cap - 1);
-    memcpy(dst, value, len + 1);
-    return 0;
-}
-
-static int s_cluster_key(parser_t *p, int k, const char *value)
-{
-    config_t *c = p->c;
-    long long v;
-    int ret = 0;
-
-    switch (k) {
-    case KEY_NAME:
-        if (!s_valid_name(value))
-            return s_fail(p, p->line,
-                          "cluster name '%s' must be 1 to %d letters, "
-                          "digits, '_' or '-'",
-                          value, CONFIG_NAME_MAX - 1);
-        strcpy(c->name, value);
-        break;
-    case KEY_CLOCK:
-        if (hlc_mode_parse(value, &c->clock) != 0)
-            return s_fail(p, p->line, "clock must be hlc or wall, got '%s'",
-                          value);
-        break;
-    case KEY_DURABILITY:
-        if (strcmp(value, "sync") == 0)
-            c->durability = STORE_SYNC;
-        else if (strcmp(value, "nosync") == 0)
-            c->durability = STORE_NOSYNC;
-        else
-            return s_fail(p, p->line,
-                          "durability must be sync or nosync, got '%s'", value);
-        break;
-    case KEY_DATA_DIR:
-        ret = s_copy(p, "data_dir", value, c->data_dir, sizeof c->data_dir);
-        break;
-    case KEY_HEARTBEAT_MS:
-        ret = s_parse_int(p, "heartbeat_ms", value, 10, 10000, &v);
-        c->heartbeat_ms = (int)v;
-        break;
-    case KEY_LIVENESS:
-        ret = s_parse_int(p, "liveness", value, 2, 100, &v);
-        c->liveness = (int)v;
-        break;
-    case KEY_WINDOW:
-        ret = s_parse_int(p, "window", value, 16, 1000000, &v);
-        c->window = (int)v;
-        break;
-    case KEY_CACHE_MB:
-        ret = s_parse_int(p, "cache_mb", value, 1, 4096, &v);
-        c->cache_mb = (int)v;
-        break;
-    case KEY_ACK:
-        if (strcmp(value, "none") == 0)
-            c->ack = ACK_NONE;
-        else if (strcmp(value, "standby") == 0)
-            c->ack = ACK_STANDBY;
-        else
-            return s_fail(p, p->line,
-                          "ack must be none or standby, got '%s' (all and "
-                          "quorum are not built yet)",
-                          value);
-        break;
-    case KEY_ACK_TIMEOUT_MS:
-        ret = s_parse_int(p, "ack_timeout_ms", value, 10, 600000, &v);
-        c->ack_timeout_ms = (int)v;
-        break;
-    }
-    return ret;
-}
-
-static int s_node_key(parser_t *p, int k, const char *value)
-{
-    config_node_t *n = p->node;
-    long long v;
-    int ret = 0;
-
-    switch (k) {
-    case KEY_ROLE:
-        if (strcmp(value, "master") == 0)
-            n->role = ROLE_MASTER;
-        else if (strcmp(value, "replica") == 0)
-            n->role = ROLE_REPLICA;
-        else if (strcmp(value, "primary") == 0)
-            n->role = ROLE_PRIMARY;
-        else if (strcmp(value, "standby") == 0)
-            n->role = ROLE_STANDBY;
-        else
-            return s_fail(p, p->line,
-                          "role must be master, replica, primary or standby, "
-                          "got '%s'",
-                          value);
-        break;
-    case KEY_ID:
-        ret = s_parse_int(p, "id", value, 1, MM_MAX_NODES, &v);
-        n->id = (uint16_t)v;
-        break;
-    case KEY_CLIENT:
-        ret = s_copy(p, "client", value, n->client, sizeof n->client);
-        break;
-    case KEY_PEER:
-        ret = s_copy(p, "peer", value, n->peer, sizeof n->peer);
-        break;
-    case KEY_CLOCK_OFFSET:
-        ret = s_parse_int(p, "clock_offset_ms", value, -CONFIG_OFFSET_MAX_MS,
-                          CONFIG_OFFSET_MAX_MS, &v);
-        n->clock_offset_ms = v;
-        break;
-    }
-    return ret;
-}
-
-/* A RESP address is host:port (no scheme): what redis-cli -h/-p take. */
-static int s_valid_hostport(const char *v)
-{
-    const char *colon = strrchr(v, ':');
-    char *end;
-    long port;
-
-    if (colon == NULL || colon == v || strstr(v, "://") != NULL)
-        return 0;
-    port = strtol(colon + 1, &end, 10);
-    return *end == '\0' && end != colon + 1 && port >= 1 && port <= 65535;
-}
-
-static int s_coord_key(parser_t *p, int k, const char *value)
-{
-    config_coord_t *c = &p->c->coord;
-    long long v;
-    int ret = 0;
-
-    switch (k) {
-    case KEY_C_CLIENT:
-        ret = s_copy(p, "client", value, c->client, sizeof c->client);
-        break;
-    case KEY_C_RESP:
-        if (!s_valid_hostport(value))
-            return s_fail(p, p->line,
-                          "resp must be HOST:PORT (like 127.0.0.1:6380), got "
-                          "'%s'",
-                          value);
-        ret = s_copy(p, "resp", value, c->resp, sizeof c->resp);
-        break;
-    case KEY_C_WRITE_ROUTE:
-        if (strcmp(value, "primary") == 0)
-            c->write_route = WRITE_ROUTE_PRIMARY;
-        else if (strcmp(value, "home") == 0)
-            c->write_route = WRITE_ROUTE_HOME;
-        else if (strcmp(value, "sticky") == 0)
-            c->write_route = WRITE_ROUTE_STICKY;
-        else
-            return s_fail(p, p->line,
-                          "write_route must be primary, home or sticky, got "
-                          "'%s'",
-                          value);
-        break;
-    case KEY_C_READ_ROUTE:
-        if (strcmp(value, "round_robin") == 0)
-            c->read_route = READ_ROUTE_ROUND_ROBIN;
-        else if (strcmp(value, "least_lag") == 0)
-            c->read_route = READ_ROUTE_LEAST_LAG;
-        else if (strcmp(value, "ryw") == 0)
-            c->read_route = READ_ROUTE_RYW;
-        else if (strcmp(value, "primary") == 0)
-            c->read_route = READ_ROUTE_PRIMARY;
-        else
-            return s_fail(p, p->line,
-                          "read_route must be round_robin, least_lag, ryw or "
-                          "primary, got '%s'",
-                          value);
-        break;
-    case KEY_C_POOL:
-        if (strcmp(value, "on") == 0)
-            c->pool = 1;
-        else if (strcmp(value, "off") == 0)
-            c->pool = 0;
-        else
-            return s_fail(p, p->line, "pool must be on or off, got '%s'",
-                          value);
-        break;
-    case KEY_C_POOL_SIZE:
-        ret = s_parse_int(p, "pool_size", value, 1, 64, &v);
-        c->pool_size = (int)v;
-        break;
-    case KEY_C_HEARTBEAT_MS:
-        ret = s_parse_int(p, "heartbeat_ms", value, 10, 10000, &v);
-        c->heartbeat_ms = (int)v;
-        break;
-    case KEY_C_MISSED:
-        ret = s_parse_int(p, "missed", value, 1, 100, &v);
-        c->missed = (int)v;
-        break;
-    case KEY_C_HOLD_MS:
-        ret = s_parse_int(p, "hold_ms", value, 0, 600000, &v);
-        c->hold_ms = (int)v;
-        break;
-    case KEY_C_MAX_LAG:
-        ret = s_parse_int(p, "max_lag", value, 1, 1000000000, &v);
-        c->max_lag = (uint64_t)v;
-        break;
-    }
-    return ret;
-}
-
 /* Handles one `key = value` line of the current section. */
 static int s_key_value(parser_t *p, char *line, char *eq)
 {
@@ -427,33 +108,36 @@ static int s_key_value(parser_t *p, char *line, char *eq)
     key = s_trim(line);
     value = s_trim(eq + 1);
     if (p->node == NULL && !p->in_cluster && !p->in_coord)
-        return s_fail(p, p->line,
-                      "'%s' is outside any section: start with [cluster] "
-                      "or [node NAME]",
-                      key);
+        return config__fail(p, p->line,
+                            "'%s' is outside any section: start with [cluster] "
+                            "or [node NAME]",
+                            key);
     s_section(p, section, sizeof section);
     if (*key == '\0')
-        return s_fail(p, p->line, "missing key before '=' in %s", section);
+        return config__fail(p, p->line, "missing key before '=' in %s",
+                            section);
 
     if (p->in_coord) {
-        k = s_key_index(s_coord_keys, COORD_NKEYS, key);
+        k = s_key_index(config__coord_keys, COORD_NKEYS, key);
         if (k < 0)
-            return s_fail(p, p->line, "unknown key '%s' in %s", key, section);
+            return config__fail(p, p->line, "unknown key '%s' in %s", key,
+                                section);
         if (p->coord_line[k] != 0)
-            return s_fail(p, p->line,
-                          "%s is set twice in %s (first on line %d)", key,
-                          section, p->coord_line[k]);
+            return config__fail(p, p->line,
+                                "%s is set twice in %s (first on line %d)", key,
+                                section, p->coord_line[k]);
         if (*value == '\0')
-            return s_fail(p, p->line, "%s in %s has no value", key, section);
+            return config__fail(p, p->line, "%s in %s has no value", key,
+                                section);
         p->coord_line[k] = p->line;
-        return s_coord_key(p, k, value);
+        return config__coord_key(p, k, value);
     }
     if (p->node != NULL) {
-        keys = s_node_keys;
+        keys = config__node_keys;
         nkeys = NODE_NKEYS;
         seen = p->node_line[p->c->nnodes - 1];
     } else {
-        keys = s_cluster_keys;
+        keys = config__cluster_keys;
         nkeys = CLUSTER_NKEYS;
         seen = p->cluster_line;
     }
@@ -462,22 +146,23 @@ static int s_key_value(parser_t *p, char *line, char *eq)
         /* A key of the other kind of section is an easy slip. */
         const char *hint = "";
         if (p->node != NULL &&
-            s_key_index(s_cluster_keys, CLUSTER_NKEYS, key) >= 0)
+            s_key_index(config__cluster_keys, CLUSTER_NKEYS, key) >= 0)
             hint = " (it belongs in [cluster])";
         else if (p->node == NULL &&
-                 s_key_index(s_node_keys, NODE_NKEYS, key) >= 0)
+                 s_key_index(config__node_keys, NODE_NKEYS, key) >= 0)
             hint = " (it belongs in a [node NAME] section)";
-        return s_fail(p, p->line, "unknown key '%s' in %s%s", key, section,
-                      hint);
+        return config__fail(p, p->line, "unknown key '%s' in %s%s", key,
+                            section, hint);
     }
     if (seen[k] != 0)
-        return s_fail(p, p->line, "%s is set twice in %s (first on line %d)",
-                      key, section, seen[k]);
+        return config__fail(p, p->line,
+                            "%s is set twice in %s (first on line %d)", key,
+                            section, seen[k]);
     if (*value == '\0')
-        return s_fail(p, p->line, "%s in %s has no value", key, section);
+        return config__fail(p, p->line, "%s in %s has no value", key, section);
     seen[k] = p->line;
-    return p->node != NULL ? s_node_key(p, k, value)
-                           : s_cluster_key(p, k, value);
+    return p->node != NULL ? config__node_key(p, k, value)
+                           : config__cluster_key(p, k, value);
 }
 
 /*
@@ -498,10 +183,11 @@ static int s_check_endpoint(parser_t *p, int i, int key)
         else if (o->peer[0] != '\0' && strcmp(o->peer, ep) == 0)
             as = "peer";
         if (as != NULL)
-            return s_fail(p, p->node_line[i][key],
-                          "%s endpoint %s of %s is already the %s endpoint "
-                          "of %s",
-                          s_node_keys[key], ep, n->name, as, o->name);
+            return config__fail(
+                p, p->node_line[i][key],
+                "%s endpoint %s of %s is already the %s endpoint "
+                "of %s",
+                config__node_keys[key], ep, n->name, as, o->name);
     }
     return 0;
 }
@@ -523,32 +209,35 @@ static int s_finish_node(parser_t *p)
     i = p->c->nnodes - 1;
     at = p->node_line[i];
     if (at[KEY_ROLE] == 0)
-        return s_fail(p, p->header_line[i],
-                      "[node %s] has no role (master, replica, primary or "
-                      "standby)",
-                      n->name);
+        return config__fail(
+            p, p->header_line[i],
+            "[node %s] has no role (master, replica, primary or "
+            "standby)",
+            n->name);
     if (at[KEY_CLIENT] == 0)
-        return s_fail(p, p->header_line[i], "[node %s] has no client endpoint",
-                      n->name);
+        return config__fail(p, p->header_line[i],
+                            "[node %s] has no client endpoint", n->name);
     if (config_role_streams(n->role) && at[KEY_PEER] == 0)
-        return s_fail(p, p->header_line[i],
-                      "%s %s has no peer endpoint: it streams writes from it",
-                      config_role_name(n->role), n->name);
+        return config__fail(
+            p, p->header_line[i],
+            "%s %s has no peer endpoint: it streams writes from it",
+            config_role_name(n->role), n->name);
     if (n->role == ROLE_REPLICA && at[KEY_PEER] != 0)
-        return s_fail(p, at[KEY_PEER],
-                      "replica %s cannot have a peer endpoint: only writers "
-                      "stream writes",
-                      n->name);
+        return config__fail(
+            p, at[KEY_PEER],
+            "replica %s cannot have a peer endpoint: only writers "
+            "stream writes",
+            n->name);
     for (int j = 0; j < i; j++) {
         if (p->c->nodes[j].id == n->id)
-            return s_fail(p, at[KEY_ID] ? at[KEY_ID] : p->header_line[i],
-                          "node id %u of %s is already the id of %s",
-                          (unsigned)n->id, n->name, p->c->nodes[j].name);
+            return config__fail(p, at[KEY_ID] ? at[KEY_ID] : p->header_line[i],
+                                "node id %u of %s is already the id of %s",
+                                (unsigned)n->id, n->name, p->c->nodes[j].name);
     }
     if (at[KEY_PEER] != 0 && strcmp(n->client, n->peer) == 0)
-        return s_fail(p, at[KEY_PEER],
-                      "%s uses %s as both its client and peer endpoint",
-                      n->name, n->peer);
+        return config__fail(p, at[KEY_PEER],
+                            "%s uses %s as both its client and peer endpoint",
+                            n->name, n->peer);
     ret = s_check_endpoint(p, i, KEY_CLIENT);
     if (ret == 0 && at[KEY_PEER] != 0)
         ret = s_check_endpoint(p, i, KEY_PEER);
@@ -571,22 +260,22 @@ static int s_finish_coord(parser_t *p, int primary_standby)
     if (!c->present)
         return 0;
     if (c->client[0] == '\0' && c->resp[0] == '\0')
-        return s_fail(p, p->coord_header_line,
-                      "[coordinator] needs a client endpoint, a resp "
-                      "address, or both");
+        return config__fail(p, p->coord_header_line,
+                            "[coordinator] needs a client endpoint, a resp "
+                            "address, or both");
     for (int i = 0; i < p->c->nnodes; i++) {
         const config_node_t *n = &p->c->nodes[i];
         if (c->client[0] != '\0' && (strcmp(n->client, c->client) == 0 ||
                                      strcmp(n->peer, c->client) == 0))
-            return s_fail(p, p->coord_line[KEY_C_CLIENT],
-                          "coordinator client endpoint %s is already an "
-                          "endpoint of %s",
-                          c->client, n->name);
+            return config__fail(p, p->coord_line[KEY_C_CLIENT],
+                                "coordinator client endpoint %s is already an "
+                                "endpoint of %s",
+                                c->client, n->name);
     }
     if (primary_standby && c->write_route != WRITE_ROUTE_PRIMARY)
-        return s_fail(p, p->coord_line[KEY_C_WRITE_ROUTE],
-                      "write_route must be primary in a primary-standby "
-                      "cluster: only the primary takes writes");
+        return config__fail(p, p->coord_line[KEY_C_WRITE_ROUTE],
+                            "write_route must be primary in a primary-standby "
+                            "cluster: only the primary takes writes");
     return 0;
 }
 
@@ -609,9 +298,9 @@ static int s_section_header(parser_t *p, char *header)
     }
     if (strcmp(header, "coordinator") == 0) {
         if (c->coord.present)
-            return s_fail(p, p->line,
-                          "[coordinator] appears twice (first on line %d)",
-                          p->coord_header_line);
+            return config__fail(
+                p, p->line, "[coordinator] appears twice (first on line %d)",
+                p->coord_header_line);
         c->coord.present = 1;
         p->in_coord = 1;
         p->coord_header_line = p->line;
@@ -619,25 +308,27 @@ static int s_section_header(parser_t *p, char *header)
     }
     if (strncmp(header, "node", 4) != 0 ||
         (header[4] != '\0' && !s_is_space(header[4])))
-        return s_fail(p, p->line,
-                      "unknown section [%s]: use [cluster] or [node NAME]",
-                      header);
+        return config__fail(
+            p, p->line, "unknown section [%s]: use [cluster] or [node NAME]",
+            header);
     name = s_trim(header + 4);
     if (*name == '\0')
-        return s_fail(p, p->line, "[node] needs a name: [node NAME]");
-    if (!s_valid_name(name))
-        return s_fail(p, p->line,
-                      "node name '%s' must be 1 to %d letters, digits, '_' "
-                      "or '-'",
-                      name, CONFIG_NAME_MAX - 1);
+        return config__fail(p, p->line, "[node] needs a name: [node NAME]");
+    if (!config__valid_name(name))
+        return config__fail(
+            p, p->line,
+            "node name '%s' must be 1 to %d letters, digits, '_' "
+            "or '-'",
+            name, CONFIG_NAME_MAX - 1);
     for (int i = 0; i < c->nnodes; i++) {
         if (strcmp(c->nodes[i].name, name) == 0)
-            return s_fail(p, p->line,
-                          "duplicate node name '%s' (first on line %d)", name,
-                          p->header_line[i]);
+            return config__fail(p, p->line,
+                                "duplicate node name '%s' (first on line %d)",
+                                name, p->header_line[i]);
     }
     if (c->nnodes == MM_MAX_NODES)
-        return s_fail(p, p->line, "too many nodes: at most %d", MM_MAX_NODES);
+        return config__fail(p, p->line, "too many nodes: at most %d",
+                            MM_MAX_NODES);
 
     p->header_line[c->nnodes] = p->line;
     p->node = &c->nodes[c->nnodes++];
@@ -662,17 +353,19 @@ static int s_line(parser_t *p, char *raw)
         char *rest;
 
         if (close == NULL)
-            return s_fail(p, p->line, "unterminated section header '%s'", line);
+            return config__fail(p, p->line, "unterminated section header '%s'",
+                                line);
         *close = '\0';
         rest = s_trim(close + 1);
         if (*rest != '\0' && *rest != ';' && *rest != '#')
-            return s_fail(p, p->line, "unexpected '%s' after [%s]", rest,
-                          line + 1);
+            return config__fail(p, p->line, "unexpected '%s' after [%s]", rest,
+                                line + 1);
         return s_section_header(p, line + 1);
     }
     eq = strchr(line, '=');
     if (eq == NULL)
-        return s_fail(p, p->line, "expected 'key = value', got '%s'", line);
+        return config__fail(p, p->line, "expected 'key = value', got '%s'",
+                            line);
     return s_key_value(p, line, eq);
 }
 
@@ -715,10 +408,10 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
 
         p.line++;
         if (len >= sizeof buf)
-            return s_fail(&p, p.line,
-                          "line is too long (at most %zu "
-                          "characters)",
-                          sizeof buf - 1);
+            return config__fail(&p, p.line,
+                                "line is too long (at most %zu "
+                                "characters)",
+                                sizeof buf - 1);
         memcpy(buf, at, len);
         buf[len] = '\0';
         ret = s_line(&p, buf);
@@ -737,24 +430,30 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
         standbys += out->nodes[i].role == ROLE_STANDBY;
     }
     if (standbys > 0 && primaries == 0)
-        return s_fail(&p, p.line > 0 ? p.line : 1,
-                      "standbys but no primary: one node needs "
-                      "role = primary");
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "standbys but no primary: one node needs "
+                            "role = primary");
     if (masters > 0 && primaries + standbys > 0)
-        return s_fail(&p, p.line > 0 ? p.line : 1,
-                      "a cluster is multi-master (role = master) or "
-                      "primary-standby (role = primary/standby), not both");
+        return config__fail(
+            &p, p.line > 0 ? p.line : 1,
+            "a cluster is multi-master (role = master) or "
+            "primary-standby (role = primary/standby), not both");
     if (primaries > 1)
-        return s_fail(&p, p.line > 0 ? p.line : 1,
-                      "%d nodes have role = primary; a cluster has one",
-                      primaries);
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "%d nodes have role = primary; a cluster has one",
+                            primaries);
     if (masters == 0 && primaries == 0)
-        return s_fail(&p, p.line > 0 ? p.line : 1,
-                      "no writer: at least one [node NAME] needs "
-                      "role = master (or one role = primary)");
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "no writer: at least one [node NAME] needs "
+                            "role = master (or one role = primary)");
     if (out->ack == ACK_STANDBY && standbys == 0)
-        return s_fail(&p, p.line > 0 ? p.line : 1,
-                      "ack = standby needs a node with role = standby");
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "ack = standby needs a node with role = standby");
+    if ((out->ack == ACK_ALL || out->ack == ACK_QUORUM) && masters < 2)
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "ack = %s waits for other masters: it needs two "
+                            "or more nodes with role = master",
+                            out->ack == ACK_ALL ? "all" : "quorum");
     ret = s_finish_coord(&p, primaries > 0);
     if (ret != 0)
         return ret;

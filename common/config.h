@@ -44,6 +44,9 @@ typedef enum {
 typedef enum {
     ACK_NONE = 0,    /* after its own commit: asynchronous replication */
     ACK_STANDBY = 1, /* after the standby has applied it too */
+    ACK_ALL = 2,     /* multi-master: after every other master applied it */
+    ACK_QUORUM = 3,  /* multi-master: after a majority of the masters (this
+                        one included) applied it */
 } ack_policy_t;
 
 typedef struct {
@@ -94,8 +97,14 @@ typedef struct {
     int liveness;       /* beats missed before a peer counts as gone (5) */
     int window;         /* unacknowledged records per follower (4096) */
     int cache_mb;       /* Berkeley DB cache per node (64) */
-    ack_policy_t ack;   /* none (default) or standby */
+    ack_policy_t ack;   /* none (default), standby, all or quorum */
     int ack_timeout_ms; /* a write unconfirmed this long is "unknown" */
+    /* Emulated storage cost (0: none): each write a node applies, its own
+     * or replicated, and each read it serves takes this long, sleeping, as
+     * if the disk were that slow. On a machine whose cores every process
+     * shares, it lets scaling curves show their shape (docs/config.md). */
+    int write_service_us;
+    int read_service_us;
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
     config_coord_t coord;

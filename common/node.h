@@ -1,23 +1,18 @@
 /*
- * node.h - one mmlab node (master, replica, primary or standby), in one
- * event loop.
+ * node.h - one mmlab node (master, replica, primary or standby): start it,
+ * run it, stop it.
  *
  * A node is a Berkeley DB store with three kinds of traffic around it:
+ * requests from clients, the streams it sends its followers (writer roles
+ * only), and the streams it follows from every other writer. common/
+ * engine.h is the inside: the node's state and which file does what (the
+ * writer's work in masters/, the follower's in replicas/, the loop here in
+ * common/).
  *
- *   1. Clients (the `client` ROUTER): PUT/DEL are stamped with the node's
- *      clock and applied in batches, one transaction per batch (group
- *      commit); GET/DUMP/STATUS/PING read committed state. A replica and a
- *      standby refuse writes; PROMOTE/DEMOTE change a primary-standby
- *      node's role and epoch.
- *   2. Followers (writer roles: the `peer` ROUTER): each follower says HELLO
- *      with its applied vector and the master streams its log from there,
- *      keeping at most `window` records unacknowledged per follower.
- *   3. Sources (a DEALER to every other writer's `peer` socket, every
- *      role alike): the node follows the writers, applying what it
- *      receives with the same LWW rule and acknowledging cumulatively.
- *
- * Masters and replicas run the same engine because a role is a setting, not
- * a different program: promoting a standby changes a running node's role.
+ * Masters and replicas run the same engine because a role is a setting,
+ * not a different program: promoting a standby changes a running node's
+ * role. mm-master (masters/mm_master.c) runs the writer roles and
+ * mm-replica (replicas/mm_replica.c) runs replicas.
  *
  * Single-threaded: one zmq_poll loop, no locks.
  */
@@ -26,6 +21,7 @@
 
 #include <stddef.h>
 #include "config.h"
+#include "log.h"
 
 typedef struct node node_t;
 
@@ -48,8 +44,23 @@ void node_request_stop(void);
 /* Closes sockets, then the store. Accepts NULL and a pointer to NULL. */
 void node_destroy(node_t **n);
 
-/* Shared main() for mm-master and mm-replica: parses --config/--node,
- * checks the node's role is `role`, runs it. Returns the exit status. */
-int node_main(int argc, char **argv, node_role_t role, const char *prog);
+/* What a node program is started with. */
+typedef struct {
+    config_t cfg;              /* the cluster file, loaded */
+    const config_node_t *self; /* the node to run. Borrowed from cfg. */
+    log_level_t level;
+} node_args_t;
+
+/*
+ * Parses the command line both node programs take (--config FILE --node
+ * NAME [--verbose] [--help]), loads the cluster file and finds the node.
+ * Returns -1 when the program should go on, or else the exit status to
+ * return at once: 0 after --help, 1 for a bad file or an unknown node
+ * (with a message on stderr), 2 for bad usage.
+ */
+int node_args_parse(int argc, char **argv, const char *prog, node_args_t *a);
+
+/* Runs a->self until SIGTERM or SIGINT. Returns the exit status. */
+int node_serve(const node_args_t *a, const char *prog);
 
 #endif

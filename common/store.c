@@ -54,89 +54,7 @@
 #include "err.h"
 #include "lww.h"
 #include "record.h"
-#include "store.h"
-
-#define STORE_DEFAULT_CACHE ((size_t)64 << 20)
-
-/* 8 KiB pages hold twice the keys of the 4 KiB default, so trees are
- * shallower and split half as often: about 15% faster applies. */
-#define STORE_PAGE_SIZE 8192
-
-/*
- * A batch holds a write lock on every page it changed until it commits, so
- * the lock table must hold a large batch's worth. 100000 covers batches of
- * thousands of writes with a wide margin, for about 10 MiB of memory.
- */
-#define STORE_MAX_LOCKS 100000
-
-/* Berkeley DB buffers log records in memory until a commit writes them out;
- * a batch of a few hundred writes fits in 1 MiB, so a commit is one write().
- */
-#define STORE_LOG_BUFFER (1u << 20)
-
-/*
- * A checkpoint writes the cache's dirty pages to the database files, after
- * which older log files are not needed for recovery and DB_LOG_AUTO_REMOVE
- * deletes them. Without checkpoints the log would grow forever. Every
- * 64 MiB of log bounds both the disk used and the time recovery takes.
- */
-#define STORE_CHECKPOINT_KB (64 * 1024)
-
-/* The largest `log` value: key length, key, record header, value. */
-#define STORE_ENTRY_MAX (2 + MM_KEY_MAX + RECORD_HEADER_SIZE + MM_VALUE_MAX)
-/* The largest `data` value: one record. */
-#define STORE_RECORD_MAX (RECORD_HEADER_SIZE + MM_VALUE_MAX)
-
-#define STORE_LOCK_FILE "store.lock"
-#define STORE_META_EPOCH "epoch"
-#define STORE_META_ROLE "role"
-#define STORE_META_APPLIED "applied/"
-
-struct store {
-    int lock_fd; /* holds an flock on STORE_LOCK_FILE, or -1 */
-    DB_ENV *env;
-    DB *data;
-    DB *log;
-    DB *meta;
-    int env_open; /* env->open() succeeded */
-    DB_TXN *txn;  /* the open batch, or NULL */
-    int no_log;   /* store_opts_t.no_log */
-    uint32_t epoch;
-    int role; /* the stored role, or -1: the cluster file's role holds */
-    /* Indexed by origin, 1..MM_MAX_NODES; slot 0 is unused. */
-    uint64_t committed[MM_MAX_NODES + 1];
-    uint64_t pending[MM_MAX_NODES + 1];
-    uint8_t *entry; /* encodes one `log` value for store_apply() */
-    uint8_t *rec;   /* receives one `data` value: store_get(), apply */
-    uint8_t *scan;  /* receives values during scans */
-    uint8_t scan_key[MM_KEY_MAX];
-    char db_msg[256]; /* Berkeley DB's last message, for store_open() */
-};
-
-/*
- * Berkeley DB returns system errors as positive errno values and its own
- * errors as negative codes; the project returns -errno, so flip the former.
- */
-static int s_code(int ret)
-{
-    return ret > 0 ? -ret : ret;
-}
-
-static void s_dbt(DBT *d, const void *data, size_t size)
-{
-    memset(d, 0, sizeof *d);
-    d->data = (void *)data;
-    d->size = (u_int32_t)size;
-}
-
-/* A DBT that Berkeley DB copies into: our buffer, never its own memory. */
-static void s_dbt_into(DBT *d, void *buf, size_t cap)
-{
-    memset(d, 0, sizeof *d);
-    d->data = buf;
-    d->ulen = (u_int32_t)cap;
-    d->flags = DB_DBT_USERMEM;
-}
+#include "store_int.h"
 
 /*
  * Berkeley DB explains failures in messages, not in return codes (a code
@@ -270,8 +188,8 @@ static int s_load_meta(store_t *s)
     ret = s->meta->cursor(s->meta, NULL, &c, 0);
     if (ret != 0)
         goto fail;
-    s_dbt_into(&k, kbuf, sizeof kbuf);
-    s_dbt_into(&d, vbuf, sizeof vbuf);
+    store__dbt_into(&k, kbuf, sizeof kbuf);
+    store__dbt_into(&d, vbuf, sizeof vbuf);
     while ((ret = c->get(c, &k, &d, DB_NEXT)) == 0) {
         if (k.size == strlen(STORE_META_EPOCH) &&
             memcmp(kbuf, STORE_META_EPOCH, k.size) == 0) {
@@ -308,6 +226,34 @@ corrupt:
     goto fail;
 }
 
+/* Creates the environment handle with the settings it needs before it is
+ * opened: cache, lock table, log buffer, and the durability of commits. */
+static int s_env_create(store_t *s, store_durability_t durability, size_t cache)
+{
+    DB_ENV *env;
+    int ret = db_env_create(&s->env, 0);
+    if (ret != 0)
+        return ret;
+    env = s->env;
+    env->app_private = s;
+    env->set_errcall(env, s_db_errcall);
+    ret = env->set_cachesize(env, (u_int32_t)(cache >> 30),
+                             (u_int32_t)(cache & ((1u << 30) - 1)), 1);
+    if (ret == 0)
+        ret = env->set_lk_max_locks(env, STORE_MAX_LOCKS);
+    if (ret == 0)
+        ret = env->set_lk_max_objects(env, STORE_MAX_LOCKS);
+    if (ret == 0)
+        ret = env->set_lg_bsize(env, STORE_LOG_BUFFER);
+    if (ret == 0)
+        ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
+    /* The commit still write()s the log, so a process crash loses nothing
+     * committed; only the fsync (power loss protection) is skipped. */
+    if (ret == 0 && durability == STORE_NOSYNC)
+        ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+    return ret;
+}
+
 store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
 {
     const char *what = "allocate memory for";
@@ -337,28 +283,10 @@ store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
         goto fail;
 
     what = "set up environment for";
-    ret = db_env_create(&s->env, 0);
+    ret = s_env_create(s, opts->durability, cache);
     if (ret != 0)
         goto fail;
     env = s->env;
-    env->app_private = s;
-    env->set_errcall(env, s_db_errcall);
-    ret = env->set_cachesize(env, (u_int32_t)(cache >> 30),
-                             (u_int32_t)(cache & ((1u << 30) - 1)), 1);
-    if (ret == 0)
-        ret = env->set_lk_max_locks(env, STORE_MAX_LOCKS);
-    if (ret == 0)
-        ret = env->set_lk_max_objects(env, STORE_MAX_LOCKS);
-    if (ret == 0)
-        ret = env->set_lg_bsize(env, STORE_LOG_BUFFER);
-    if (ret == 0)
-        ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
-    /* The commit still write()s the log, so a process crash loses nothing
-     * committed; only the fsync (power loss protection) is skipped. */
-    if (ret == 0 && opts->durability == STORE_NOSYNC)
-        ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
-    if (ret != 0)
-        goto fail;
 
     /*
      * DB_RECOVER replays the log at every open: after a crash it redoes
@@ -405,7 +333,7 @@ fail:
                      opts->dir);
     } else if (err != NULL && errlen > 0) {
         int n = snprintf(err, errlen, "cannot %s %s: %s", what, opts->dir,
-                         mm_strerror(s_code(ret)));
+                         mm_strerror(store__code(ret)));
         if (s != NULL && s->db_msg[0] != '\0' && n >= 0 && (size_t)n < errlen)
             snprintf(err + n, errlen - (size_t)n, " (Berkeley DB: %s)",
                      s->db_msg);
@@ -448,7 +376,7 @@ int store_begin(store_t *s)
 {
     if (s->txn != NULL)
         return MM_ERR_STATE;
-    return s_code(s->env->txn_begin(s->env, NULL, &s->txn, 0));
+    return store__code(s->env->txn_begin(s->env, NULL, &s->txn, 0));
 }
 
 /*
@@ -470,8 +398,8 @@ static int s_write_applied(store_t *s)
             continue;
         n = snprintf(key, sizeof key, STORE_META_APPLIED "%u", o);
         bytes_put64(seq, s->pending[o]);
-        s_dbt(&k, key, (size_t)n);
-        s_dbt(&d, seq, sizeof seq);
+        store__dbt(&k, key, (size_t)n);
+        store__dbt(&d, seq, sizeof seq);
         ret = s->meta->put(s->meta, s->txn, &k, &d, 0);
         if (ret != 0)
             return ret;
@@ -489,14 +417,14 @@ int store_commit(store_t *s)
     ret = s_write_applied(s);
     if (ret != 0) {
         store_abort(s);
-        return s_code(ret);
+        return store__code(ret);
     }
     /* The handle is gone after commit, even a failed one (which aborts). */
     s->txn = NULL;
     ret = txn->commit(txn, 0);
     if (ret != 0) {
         memcpy(s->pending, s->committed, sizeof s->pending);
-        return s_code(ret);
+        return store__code(ret);
     }
     memcpy(s->committed, s->pending, sizeof s->committed);
     /* This returns at once unless STORE_CHECKPOINT_KB of log has been
@@ -514,149 +442,6 @@ void store_abort(store_t *s)
     s->txn->abort(s->txn);
     s->txn = NULL;
     memcpy(s->pending, s->committed, sizeof s->pending);
-}
-
-/*
- * Reads key's record into the store's record buffer and decodes it; rec's
- * value points into that buffer until the next read. Returns 1, 0 (no such
- * key) or a negative code.
- */
-static int s_read_record(store_t *s, DB_TXN *txn, const uint8_t *key,
-                         size_t klen, record_t *rec)
-{
-    DBT k, d;
-    int ret;
-
-    s_dbt(&k, key, klen);
-    s_dbt_into(&d, s->rec, STORE_RECORD_MAX);
-    ret = s->data->get(s->data, txn, &k, &d, 0);
-    if (ret == DB_NOTFOUND)
-        return 0;
-    if (ret != 0)
-        return s_code(ret);
-    ret = record_decode(s->rec, d.size, rec);
-    return ret < 0 ? ret : 1;
-}
-
-int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
-              uint8_t *vbuf, size_t vcap)
-{
-    record_t rec;
-    int ret;
-
-    if (klen > MM_KEY_MAX)
-        return MM_ERR_TOOBIG;
-    ret = s_read_record(s, s->txn, key, klen, &rec);
-    if (ret <= 0)
-        return ret;
-    *out = rec;
-    out->value = NULL;
-    /* out->vlen still says how large a buffer the value needs. */
-    if (rec.vlen > vcap)
-        return MM_ERR_NOSPACE;
-    if (rec.vlen > 0)
-        memcpy(vbuf, rec.value, rec.vlen);
-    out->value = vbuf;
-    return 1;
-}
-
-/* store_apply() and store_apply_local(); set_prev: fill rec's prev from
- * the key's current record before deciding. */
-static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
-                   int set_prev, store_outcome_t *out)
-{
-    uint16_t origin = rec->origin;
-    record_t existing;
-    uint8_t lkey[LOG_KEY_SIZE];
-    size_t rlen;
-    DBT k, d;
-    int n, ret;
-
-    memset(out, 0, sizeof *out);
-    if (s->txn == NULL)
-        return MM_ERR_STATE;
-    if (origin == 0 || origin > MM_MAX_NODES || klen == 0)
-        return -EINVAL;
-    if (klen > MM_KEY_MAX || rec->vlen > MM_VALUE_MAX)
-        return MM_ERR_TOOBIG;
-
-    /* Replication is at-least-once: a write seen before is not an error. */
-    if (rec->seq <= s->pending[origin]) {
-        out->result = STORE_DUPLICATE;
-        out->verdict.duplicate = 1;
-        return 0;
-    }
-    /* Skipping a seq would make applied[origin] claim a write we never
-     * saw; the follower must ask for the missing ones instead. */
-    if (rec->seq != s->pending[origin] + 1)
-        return MM_ERR_STATE;
-
-    ret = s_read_record(s, s->txn, key, klen, &existing);
-    if (ret < 0)
-        return ret;
-    if (set_prev) {
-        rec->prev_stamp = ret ? existing.stamp : 0;
-        rec->prev_origin = ret ? existing.origin : 0;
-    }
-    out->had_existing = ret;
-    out->verdict = lww_decide(ret ? &existing : NULL, rec);
-    if (out->had_existing) {
-        out->other_stamp = existing.stamp;
-        out->other_origin = existing.origin;
-        out->other_seq = existing.seq;
-    }
-
-    /* The log value is the key followed by the record encoding, so the
-     * `data` value is its tail: one encode serves both databases. */
-    n = log_entry_encode(key, klen, rec, s->entry, STORE_ENTRY_MAX);
-    if (n < 0)
-        return n;
-    rlen = (size_t)n - 2 - klen;
-
-    /* From here on the batch changes; a failure must not leave half a
-     * write in it, so it aborts the whole batch (see fail:). */
-    if (out->verdict.incoming_wins && !out->verdict.duplicate) {
-        s_dbt(&k, key, klen);
-        s_dbt(&d, s->entry + 2 + klen, rlen);
-        ret = s->data->put(s->data, s->txn, &k, &d, 0);
-        if (ret != 0)
-            goto fail;
-        out->result = STORE_STORED;
-    } else {
-        out->result = STORE_KEPT;
-    }
-
-    /* The log keeps losers too: every follower must see every seq. */
-    if (!s->no_log) {
-        log_key_encode(origin, rec->seq, lkey);
-        s_dbt(&k, lkey, sizeof lkey);
-        s_dbt(&d, s->entry, (size_t)n);
-        ret = s->log->put(s->log, s->txn, &k, &d, 0);
-        if (ret != 0)
-            goto fail;
-    }
-
-    /* meta's applied/<origin> catches up in store_commit(), still inside
-     * this transaction. */
-    s->pending[origin] = rec->seq;
-    return 0;
-
-fail:
-    store_abort(s);
-    return s_code(ret);
-}
-
-int store_apply(store_t *s, const uint8_t *key, size_t klen,
-                const record_t *rec, store_outcome_t *out)
-{
-    record_t copy = *rec;
-    return s_apply(s, key, klen, &copy, 0, out);
-}
-
-int store_apply_local(store_t *s, const uint8_t *key, size_t klen,
-                      record_t *rec, store_outcome_t *out)
-{
-    return s_apply(s, key, klen, rec, 1, out);
 }
 
 uint64_t store_applied(const store_t *s, uint16_t origin)
@@ -699,137 +484,27 @@ int store_set_term(store_t *s, uint32_t epoch, int role)
         return MM_ERR_STATE;
     ret = s->env->txn_begin(s->env, NULL, &txn, 0);
     if (ret != 0)
-        return s_code(ret);
+        return store__code(ret);
     bytes_put32(buf, epoch);
-    s_dbt(&k, STORE_META_EPOCH, strlen(STORE_META_EPOCH));
-    s_dbt(&d, buf, sizeof buf);
+    store__dbt(&k, STORE_META_EPOCH, strlen(STORE_META_EPOCH));
+    store__dbt(&d, buf, sizeof buf);
     ret = s->meta->put(s->meta, txn, &k, &d, 0);
     if (ret == 0 && role >= 0) {
         bytes_put32(rbuf, (uint32_t)role);
-        s_dbt(&k, STORE_META_ROLE, strlen(STORE_META_ROLE));
-        s_dbt(&d, rbuf, sizeof rbuf);
+        store__dbt(&k, STORE_META_ROLE, strlen(STORE_META_ROLE));
+        store__dbt(&d, rbuf, sizeof rbuf);
         ret = s->meta->put(s->meta, txn, &k, &d, 0);
     }
     if (ret != 0) {
         txn->abort(txn);
-        return s_code(ret);
+        return store__code(ret);
     }
     /* An epoch change is rare and fences off old masters, so it is made
      * durable even in a nosync store. */
     ret = txn->commit(txn, DB_TXN_SYNC);
     if (ret != 0)
-        return s_code(ret);
+        return store__code(ret);
     s->epoch = epoch;
     s->role = role;
     return 0;
-}
-
-int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
-                   store_visit_fn fn, void *arg)
-{
-    uint64_t last = UINT64_MAX;
-    DBC *c = NULL;
-    DBT k, d;
-    size_t count = 0;
-    int ret;
-
-    if (origin == 0 || origin > MM_MAX_NODES)
-        return -EINVAL;
-    if (max == 0)
-        return 0;
-    /* Inside a batch the cursor must belong to the batch (another locker
-     * would wait on its locks forever); committed[] marks where the
-     * batch's own, uncommitted entries begin. Outside a batch every entry
-     * is committed, and read-committed isolation lets the cursor drop its
-     * page lock as it moves on. */
-    if (s->txn != NULL) {
-        last = s->committed[origin];
-        ret = s->log->cursor(s->log, s->txn, &c, 0);
-    } else {
-        ret = s->log->cursor(s->log, NULL, &c, DB_READ_COMMITTED);
-    }
-    if (ret != 0)
-        goto fail;
-
-    s_dbt_into(&k, s->scan_key, sizeof s->scan_key);
-    log_key_encode(origin, from_seq, s->scan_key);
-    k.size = LOG_KEY_SIZE;
-    s_dbt_into(&d, s->scan, STORE_ENTRY_MAX);
-    ret = c->get(c, &k, &d, DB_SET_RANGE);
-    while (ret == 0 && count < max) {
-        const uint8_t *key;
-        size_t klen;
-        record_t rec;
-        uint16_t o;
-        uint64_t seq;
-
-        ret = log_key_decode(s->scan_key, k.size, &o, &seq);
-        if (ret != 0)
-            goto fail;
-        if (o != origin || seq > last)
-            break;
-        ret = log_entry_decode(s->scan, d.size, &key, &klen, &rec);
-        if (ret != 0)
-            goto fail;
-        count++;
-        if (fn(arg, key, klen, &rec) != 0)
-            break;
-        ret = c->get(c, &k, &d, DB_NEXT);
-    }
-    if (ret == DB_NOTFOUND)
-        ret = 0;
-fail:
-    if (c != NULL)
-        c->close(c);
-    return ret != 0 ? s_code(ret) : (int)count;
-}
-
-int store_scan(store_t *s, const uint8_t *after, size_t alen, size_t max,
-               store_visit_fn fn, void *arg)
-{
-    DBC *c = NULL;
-    DBT k, d;
-    size_t count = 0;
-    int ret;
-
-    if (s->txn != NULL)
-        return MM_ERR_STATE;
-    if (alen > MM_KEY_MAX)
-        return MM_ERR_TOOBIG;
-    if (max == 0)
-        return 0;
-    ret = s->data->cursor(s->data, NULL, &c, DB_READ_COMMITTED);
-    if (ret != 0)
-        goto fail;
-
-    s_dbt_into(&k, s->scan_key, sizeof s->scan_key);
-    s_dbt_into(&d, s->scan, STORE_ENTRY_MAX);
-    if (alen == 0) {
-        ret = c->get(c, &k, &d, DB_FIRST);
-    } else {
-        /* SET_RANGE lands on the first key >= after; the scan resumes
-         * strictly after it, so step over an exact match. */
-        memcpy(s->scan_key, after, alen);
-        k.size = (u_int32_t)alen;
-        ret = c->get(c, &k, &d, DB_SET_RANGE);
-        if (ret == 0 && k.size == alen && memcmp(s->scan_key, after, alen) == 0)
-            ret = c->get(c, &k, &d, DB_NEXT);
-    }
-    while (ret == 0 && count < max) {
-        record_t rec;
-
-        ret = record_decode(s->scan, d.size, &rec);
-        if (ret != 0)
-            goto fail;
-        count++;
-        if (fn(arg, s->scan_key, k.size, &rec) != 0)
-            break;
-        ret = c->get(c, &k, &d, DB_NEXT);
-    }
-    if (ret == DB_NOTFOUND)
-        ret = 0;
-fail:
-    if (c != NULL)
-        c->close(c);
-    return ret != 0 ? s_code(ret) : (int)count;
 }

@@ -209,3 +209,28 @@ int wire_vec_decode(const uint8_t *buf, size_t len, uint64_t *applied,
     *mask = seen;
     return 0;
 }
+
+void wire_set_record(wire_msg_t *m, const record_t *rec)
+{
+    m->flags = (uint16_t)((m->flags & ~WIRE_F_TOMBSTONE) |
+                          (record_is_tombstone(rec) ? WIRE_F_TOMBSTONE : 0));
+    m->origin = rec->origin;
+    m->seq = rec->seq;
+    m->stamp = rec->stamp;
+    m->prev_origin = rec->prev_origin;
+    m->prev_stamp = rec->prev_stamp;
+    m->value = rec->value;
+    m->vlen = rec->vlen;
+}
+
+void wire_get_record(const wire_msg_t *m, record_t *rec)
+{
+    rec->flags = (m->flags & WIRE_F_TOMBSTONE) ? RECORD_TOMBSTONE : 0;
+    rec->origin = m->origin;
+    rec->seq = m->seq;
+    rec->stamp = m->stamp;
+    rec->prev_origin = m->prev_origin;
+    rec->prev_stamp = m->prev_stamp;
+    rec->value = m->value;
+    rec->vlen = m->vlen;
+}

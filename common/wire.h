@@ -73,6 +73,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "err.h"
+#include "record.h"
 
 #define WIRE_VERSION 1
 #define WIRE_HEADER_SIZE 50
@@ -154,6 +155,16 @@ int wire_encode(const wire_msg_t *m, uint8_t *buf, size_t cap);
  * MM_ERR_CORRUPT (trailing bytes after the value).
  */
 int wire_decode(const uint8_t *buf, size_t len, wire_msg_t *out);
+
+/*
+ * A record travels in a frame's record fields: flags (WIRE_F_TOMBSTONE),
+ * origin, seq, stamp, prev_origin, prev_stamp, and the value. These two
+ * are the one place those fields are copied between a record_t and a
+ * frame (REC frames, and the OK and VALUE replies). Both borrow the value:
+ * it stays where it was.
+ */
+void wire_set_record(wire_msg_t *m, const record_t *rec);
+void wire_get_record(const wire_msg_t *m, record_t *rec);
 
 /*
  * Replication packs several REC frames back to back in one message part,

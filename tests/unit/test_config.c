@@ -351,9 +351,52 @@ static void primaries_and_masters_do_not_mix(void **state)
     s_assert_error("[cluster]\nack = standby\n" S_MASTER,
                    "local.ini:6: ack = standby needs a node with role = "
                    "standby");
-    s_assert_error("[cluster]\nack = quorum\n",
-                   "local.ini:2: ack must be none or standby, got 'quorum' "
-                   "(all and quorum are not built yet)");
+    s_assert_error("[cluster]\nack = majority\n",
+                   "local.ini:2: ack must be none, standby, all or quorum, "
+                   "got 'majority'");
+}
+
+#define S_M2 "[node m2]\nrole = master\nclient = tcp://a:5\npeer = tcp://a:6\n"
+
+static void ack_all_and_quorum_wait_for_other_masters(void **state)
+{
+    config_t c;
+    char err[256];
+    (void)state;
+    assert_int_equal(config_parse("[cluster]\nack = all\n" S_MASTER S_M2,
+                                  "mm.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.ack, ACK_ALL);
+    assert_int_equal(config_parse("[cluster]\nack = quorum\n" S_MASTER S_M2,
+                                  "mm.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.ack, ACK_QUORUM);
+    /* One master has nobody to wait for; a primary uses ack = standby. */
+    s_assert_error("[cluster]\nack = all\n" S_MASTER,
+                   "local.ini:6: ack = all waits for other masters: it needs "
+                   "two or more nodes with role = master");
+    s_assert_error("[cluster]\nack = quorum\n" S_PS,
+                   "local.ini:10: ack = quorum waits for other masters: it "
+                   "needs two or more nodes with role = master");
+}
+
+static void service_times_default_to_zero_and_are_bounded(void **state)
+{
+    config_t c;
+    char err[256];
+    (void)state;
+    assert_int_equal(config_parse(S_MASTER, "mm.ini", &c, err, sizeof err), 0);
+    assert_int_equal(c.write_service_us, 0);
+    assert_int_equal(c.read_service_us, 0);
+    assert_int_equal(config_parse("[cluster]\nwrite_service_us = 200\n"
+                                  "read_service_us = 1000\n" S_MASTER,
+                                  "mm.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.write_service_us, 200);
+    assert_int_equal(c.read_service_us, 1000);
+    s_assert_error("[cluster]\nread_service_us = -1\n",
+                   "local.ini:2: read_service_us must be from 0 to 1000000, "
+                   "got '-1'");
 }
 
 static void more_than_max_nodes_is_refused(void **state)
@@ -556,6 +599,8 @@ int main(void)
         cmocka_unit_test(nodes_missing_a_required_key_are_refused),
         cmocka_unit_test(a_cluster_needs_a_master),
         cmocka_unit_test(a_primary_standby_cluster_parses_with_ack_standby),
+        cmocka_unit_test(ack_all_and_quorum_wait_for_other_masters),
+        cmocka_unit_test(service_times_default_to_zero_and_are_bounded),
         cmocka_unit_test(primaries_and_masters_do_not_mix),
         cmocka_unit_test(more_than_max_nodes_is_refused),
         cmocka_unit_test(numbers_must_be_whole_and_in_range),
