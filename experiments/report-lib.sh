@@ -73,7 +73,7 @@ plot() {
 # the body's class (pass, fail or index); PNG files that MD shows are read
 # from BASEDIR and embedded, so the page needs no other file.
 render_html() {
-    cmark-gfm --extension table --extension autolink "$1" |
+    cmark-gfm --extension table "$1" |
         awk -f "$here/awk/html_page.awk" -v css="$here/report.css" \
             -v title="$2" -v page="$3" -v dir="$4"
 }
