@@ -13,6 +13,13 @@
  *     fail  the node answered with an error: the write did not happen
  *     info  no answer within --timeout: the write may or may not happen
  *
+ * A completion line is written only from the reply to that operation's
+ * own request: a reply is matched by the connection it came on and its
+ * request id (workload_slot_match()), because ids are unique per
+ * connection only. A reply that answers nothing open is dropped and
+ * counted (replies_dropped), and one of the wrong kind for its request
+ * makes the outcome unknown (info).
+ *
  * All clients share one thread and one zmq_poll loop, so the recorded
  * times come from one clock and the history is written in time order.
  */
@@ -34,21 +41,11 @@
 enum { OUT_OK, OUT_FAIL, OUT_INFO, OUTCOMES };
 static const char *const s_outcome_name[] = {"ok", "fail", "info"};
 
-/* One request in flight. */
-typedef struct {
-    int used;
-    uint64_t reqid;
-    workload_op_t op;
-    int64_t start_ns;
-    char key[64];
-    char value[64];
-} slot_t;
-
 typedef struct {
     workload_stream_t stream;
     mmc_t *conn[MAX_TARGETS]; /* by target, opened lazily */
     int inflight;
-    slot_t *slots; /* --inflight of them */
+    workload_slot_t *slots; /* --inflight of them */
 } client_t;
 
 /* Status sampling (--sample-ms): one connection per node. */
@@ -68,11 +65,12 @@ struct load {
     /* Counters by [kind][outcome]; latencies of ok operations by kind. */
     uint64_t count[3][OUTCOMES];
     hist_t lat[3];
+    uint64_t dropped; /* replies that answered no open request */
     /* The poll set, rebuilt each round: samplers first, then clients. */
     zmq_pollitem_t items[MAX_POLL];
     client_t *owner[MAX_POLL]; /* NULL for a sampler */
-    mmc_t *conns[MAX_POLL];
-    int npoll, nsamplers;
+    int target[MAX_POLL];
+    int npoll;
     int64_t t0;
     double secs; /* the run's length, once it is over */
 };
@@ -215,11 +213,28 @@ static void s_json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-/* The value field: what a write wrote, what a read read, or null. */
-static void s_hist_value(const load_t *l, const slot_t *s, const wire_msg_t *r)
+/* An operation's key and (for a write) value, as sent and recorded. */
+typedef struct {
+    char key[64];
+    char value[64];
+} names_t;
+
+static names_t s_names(const load_t *l, const client_t *c,
+                       const workload_op_t *op)
 {
-    workload_kind_t kind = s->op.kind;
-    if (kind == WORKLOAD_READ && r && r->cmd == WIRE_VALUE) {
+    names_t n;
+    snprintf(n.key, sizeof n.key, "%s%d", l->o.prefix, op->key);
+    snprintf(n.value, sizeof n.value, "c%d.%llu", c->stream.client,
+             (unsigned long long)op->n);
+    return n;
+}
+
+/* The value field: what a write wrote, what a read read (from r, the reply
+ * to that very read), or null. */
+static void s_hist_value(const load_t *l, const workload_op_t *op,
+                         const names_t *n, const wire_msg_t *r)
+{
+    if (op->kind == WORKLOAD_READ && r && r->cmd == WIRE_VALUE) {
         fputc('"', l->hist);
         for (uint32_t i = 0; i < r->vlen && i < 63; i++) {
             char ch = (char)r->value[i];
@@ -228,27 +243,27 @@ static void s_hist_value(const load_t *l, const slot_t *s, const wire_msg_t *r)
             fputc(ch >= 0x20 && ch < 0x7f ? ch : '?', l->hist);
         }
         fputc('"', l->hist);
-    } else if (kind == WORKLOAD_WRITE) {
-        s_json_str(l->hist, s->value);
+    } else if (op->kind == WORKLOAD_WRITE) {
+        s_json_str(l->hist, n->value);
     } else {
         fputs("null", l->hist);
     }
 }
 
-static void s_hist_line(const load_t *l, const client_t *c, const slot_t *s,
-                        const char *type, int64_t t, const wire_msg_t *r,
-                        const char *error)
+static void s_hist_line(const load_t *l, const client_t *c,
+                        const workload_op_t *op, const char *type, int64_t t,
+                        const wire_msg_t *r, const char *error)
 {
     if (!l->hist)
         return;
+    names_t n = s_names(l, c, op);
     fprintf(l->hist, "{\"t\":%lld,\"p\":%d,\"type\":\"%s\",\"f\":\"%s\",",
-            (long long)t, c->stream.client, type,
-            workload_kind_name(s->op.kind));
+            (long long)t, c->stream.client, type, workload_kind_name(op->kind));
     fputs("\"key\":", l->hist);
-    s_json_str(l->hist, s->key);
+    s_json_str(l->hist, n.key);
     fputs(",\"value\":", l->hist);
-    s_hist_value(l, s, r);
-    fprintf(l->hist, ",\"node\":\"%s\"", s_target_name(l, s->op.target));
+    s_hist_value(l, op, &n, r);
+    fprintf(l->hist, ",\"node\":\"%s\"", s_target_name(l, op->target));
     if (r && r->stamp) {
         const config_node_t *o = config_node_by_id(&l->cfg, r->origin);
         fprintf(l->hist,
@@ -340,27 +355,30 @@ static mmc_t *s_conn(load_t *l, client_t *c, int t)
             mmc_connect(NULL, s_target_endpoint(l, t), err, sizeof err);
         if (!c->conn[t])
             fprintf(stderr, "mm-load: %s\n", err);
+        else if (l->o.first_reqid)
+            mmc_set_next_id(c->conn[t], l->o.first_reqid);
     }
     return c->conn[t];
 }
 
-/* The request for slot s's operation; a write's value is l->payload. */
-static wire_msg_t s_request(load_t *l, const slot_t *s)
+/* The request for op; a write's value goes into l->payload. */
+static wire_msg_t s_request(load_t *l, const workload_op_t *op,
+                            const names_t *n)
 {
-    size_t vlen = strlen(s->value);
-    memcpy(l->payload, s->value, vlen);
+    size_t vlen = strlen(n->value);
+    memcpy(l->payload, n->value, vlen);
     if ((size_t)l->o.value_size > vlen) {
         /* Pad after a NUL-free separator so the value stays unique. */
         memset(l->payload + vlen, '.', (size_t)l->o.value_size - vlen);
         vlen = (size_t)l->o.value_size;
     }
     wire_msg_t req = {0};
-    req.cmd = s->op.kind == WORKLOAD_READ    ? WIRE_GET
-              : s->op.kind == WORKLOAD_WRITE ? WIRE_PUT
-                                             : WIRE_DEL;
-    req.key = (const uint8_t *)s->key;
-    req.klen = (uint32_t)strlen(s->key);
-    if (s->op.kind == WORKLOAD_WRITE) {
+    req.cmd = op->kind == WORKLOAD_READ    ? WIRE_GET
+              : op->kind == WORKLOAD_WRITE ? WIRE_PUT
+                                           : WIRE_DEL;
+    req.key = (const uint8_t *)n->key;
+    req.klen = (uint32_t)strlen(n->key);
+    if (op->kind == WORKLOAD_WRITE) {
         req.value = (const uint8_t *)l->payload;
         req.vlen = (uint32_t)vlen;
     }
@@ -372,39 +390,37 @@ static wire_msg_t s_request(load_t *l, const slot_t *s)
  * connected to. */
 static int s_start(load_t *l, client_t *c)
 {
-    slot_t *s = NULL;
-    for (int i = 0; i < l->o.inflight && !s; i++)
-        if (!c->slots[i].used)
-            s = &c->slots[i];
-    if (!s)
+    int i = workload_slot_free(c->slots, l->o.inflight);
+    if (i < 0)
         return 1;
+    workload_slot_t *s = &c->slots[i];
     workload_next(l->wl, &c->stream, &s->op);
-    snprintf(s->key, sizeof s->key, "%s%d", l->o.prefix, s->op.key);
-    snprintf(s->value, sizeof s->value, "c%d.%llu", c->stream.client,
-             (unsigned long long)s->op.n);
     mmc_t *conn = s_conn(l, c, s->op.target);
     if (!conn)
         return MM_ERR_CONFIG;
-    wire_msg_t req = s_request(l, s);
+    names_t n = s_names(l, c, &s->op);
+    wire_msg_t req = s_request(l, &s->op, &n);
     s->start_ns = tp_now_ns();
-    s_hist_line(l, c, s, "invoke", s->start_ns, NULL, NULL);
+    s_hist_line(l, c, &s->op, "invoke", s->start_ns, NULL, NULL);
     int64_t id = mmc_send(conn, &req);
     if (id < 0) {
-        s_hist_line(l, c, s, "fail", tp_now_ns(), NULL, mm_strerror((int)id));
+        s_hist_line(l, c, &s->op, "fail", tp_now_ns(), NULL,
+                    mm_strerror((int)id));
         l->count[s->op.kind][OUT_FAIL]++;
         return 0;
     }
+    s->target = s->op.target;
     s->reqid = (uint64_t)id;
     s->used = 1;
     c->inflight++;
     return 0;
 }
 
-static void s_complete(load_t *l, client_t *c, slot_t *s, int outcome,
+static void s_complete(load_t *l, client_t *c, workload_slot_t *s, int outcome,
                        const wire_msg_t *r, const char *error)
 {
     int64_t t = tp_now_ns();
-    s_hist_line(l, c, s, s_outcome_name[outcome], t, r, error);
+    s_hist_line(l, c, &s->op, s_outcome_name[outcome], t, r, error);
     l->count[s->op.kind][outcome]++;
     if (outcome == OUT_OK)
         hist_add(&l->lat[s->op.kind], (uint64_t)(t - s->start_ns) / 1000);
@@ -412,15 +428,31 @@ static void s_complete(load_t *l, client_t *c, slot_t *s, int outcome,
     c->inflight--;
 }
 
-/* Completes slot s with reply r. */
-static void s_apply_reply(load_t *l, client_t *c, slot_t *s,
+/* Whether cmd is an answer to an operation of this kind at all. */
+static int s_fits(workload_kind_t kind, int cmd)
+{
+    if (cmd == WIRE_ERROR)
+        return 1;
+    return kind == WORKLOAD_READ ? cmd == WIRE_VALUE || cmd == WIRE_NOTFOUND
+                                 : cmd == WIRE_OK;
+}
+
+/* Completes slot s with r, the reply to its request. */
+static void s_apply_reply(load_t *l, client_t *c, workload_slot_t *s,
                           const wire_msg_t *r)
 {
+    char e[128];
+    if (!s_fits(s->op.kind, r->cmd)) {
+        /* The node answered something else: what happened is unknown,
+         * and nothing in r may be recorded as this operation's result. */
+        snprintf(e, sizeof e, "unexpected reply (command %d)", r->cmd);
+        s_complete(l, c, s, OUT_INFO, NULL, e);
+        return;
+    }
     if (r->cmd != WIRE_ERROR) {
         s_complete(l, c, s, OUT_OK, r, NULL);
         return;
     }
-    char e[128];
     snprintf(e, sizeof e, "%.*s", (int)(r->vlen < 100 ? r->vlen : 100),
              (const char *)r->value);
     for (char *p = e; *p; p++)
@@ -432,17 +464,32 @@ static void s_apply_reply(load_t *l, client_t *c, slot_t *s,
                r->seq == (uint64_t)-MM_ERR_TIMEOUT ? OUT_INFO : OUT_FAIL, r, e);
 }
 
-static void s_receive(load_t *l, client_t *c, mmc_t *conn)
+/* A frame that arrived but does not decode (wire_decode()'s errors). */
+static int s_undecodable(int rc)
+{
+    return rc == MM_ERR_SHORT || rc == MM_ERR_VERSION || rc == MM_ERR_TOOBIG ||
+           rc == MM_ERR_CORRUPT;
+}
+
+/* Takes every reply waiting on client c's connection to target. A reply
+ * answers the open request with its id on this connection, and no other:
+ * one that answers none is dropped and counted. */
+static void s_receive(load_t *l, client_t *c, int target)
 {
     wire_msg_t r;
-    while (mmc_recv(conn, &r, 0) == 0) {
-        for (int i = 0; i < l->o.inflight; i++) {
-            slot_t *s = &c->slots[i];
-            if (s->used && s->reqid == r.reqid) {
-                s_apply_reply(l, c, s, &r);
-                break;
-            }
+    for (;;) {
+        int rc = mmc_recv(c->conn[target], &r, 0);
+        if (rc < 0) {
+            if (!s_undecodable(rc))
+                break; /* nothing more waiting */
+            l->dropped++;
+            continue;
         }
+        int i = workload_slot_match(c->slots, l->o.inflight, target, r.reqid);
+        if (i < 0)
+            l->dropped++;
+        else
+            s_apply_reply(l, c, &c->slots[i], &r);
     }
 }
 
@@ -489,27 +536,27 @@ static int s_expire(load_t *l, int64_t now)
     return busy;
 }
 
-/* Every open connection: the samplers', then the clients'. */
+/* Every open connection: the samplers', then the clients'. Each item
+ * remembers whose connection it is (owner: NULL for a sampler) and to
+ * which target, because a reply belongs to that connection alone. */
 static void s_poll_set(load_t *l)
 {
     int k = 0;
     for (int t = 0; t < l->cfg.nnodes; t++)
         if (l->samplers[t].conn) {
             l->owner[k] = NULL;
-            l->conns[k] = l->samplers[t].conn;
-            k++;
+            l->target[k] = t;
+            l->items[k++] = (zmq_pollitem_t){mmc_socket(l->samplers[t].conn), 0,
+                                             ZMQ_POLLIN, 0};
         }
-    l->nsamplers = k;
     for (int i = 0; i < l->o.clients; i++)
         for (int t = 0; t < MAX_TARGETS; t++)
             if (l->clients[i].conn[t]) {
                 l->owner[k] = &l->clients[i];
-                l->conns[k] = l->clients[i].conn[t];
-                k++;
+                l->target[k] = t;
+                l->items[k++] = (zmq_pollitem_t){
+                    mmc_socket(l->clients[i].conn[t]), 0, ZMQ_POLLIN, 0};
             }
-    for (int i = 0; i < k; i++)
-        l->items[i] =
-            (zmq_pollitem_t){mmc_socket(l->conns[i]), 0, ZMQ_POLLIN, 0};
     l->npoll = k;
 }
 
@@ -522,13 +569,10 @@ static int s_poll(load_t *l, long wait_ms)
     for (int i = 0; i < l->npoll; i++) {
         if (!(l->items[i].revents & ZMQ_POLLIN))
             continue;
-        if (i < l->nsamplers) {
-            for (int t = 0; t < l->cfg.nnodes; t++)
-                if (l->samplers[t].conn == l->conns[i])
-                    s_sample_reply(l, t);
-        } else {
-            s_receive(l, l->owner[i], l->conns[i]);
-        }
+        if (l->owner[i])
+            s_receive(l, l->owner[i], l->target[i]);
+        else
+            s_sample_reply(l, l->target[i]);
     }
     return 0;
 }
@@ -607,7 +651,8 @@ void load_write_summary(const load_t *l, FILE *f)
             "\"writes_info\":%llu,\"reads_ok\":%llu,\"reads_fail\":%llu,"
             "\"reads_info\":%llu,\"write_ok_per_s\":%.1f,"
             "\"ops_ok_per_s\":%.1f,\"latency_us_p50\":%llu,"
-            "\"latency_us_p99\":%llu,\"latency_us_max\":%llu}\n",
+            "\"latency_us_p99\":%llu,\"latency_us_max\":%llu,"
+            "\"replies_dropped\":%llu}\n",
             l->secs, (unsigned long long)wok,
             (unsigned long long)(n[WORKLOAD_WRITE][OUT_FAIL] +
                                  n[WORKLOAD_DELETE][OUT_FAIL]),
@@ -619,5 +664,5 @@ void load_write_summary(const load_t *l, FILE *f)
             (wok + n[WORKLOAD_READ][OUT_OK]) / l->secs,
             (unsigned long long)hist_quantile(&all, 0.5),
             (unsigned long long)hist_quantile(&all, 0.99),
-            (unsigned long long)all.max);
+            (unsigned long long)all.max, (unsigned long long)l->dropped);
 }

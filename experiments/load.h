@@ -31,6 +31,9 @@ typedef struct {
     uint64_t seed;
     workload_dist_t dist;
     workload_route_t route;
+    /* For tests: > 0 starts every client connection's request ids there,
+     * so the connections of one client hand out the same ids. */
+    uint64_t first_reqid;
 } load_opts_t;
 
 typedef struct load load_t;

@@ -53,7 +53,11 @@ static void s_usage(FILE *out)
         "  --sample-ms MS     record every node's applied vector every MS ms\n"
         "  --coordinator      send every operation to the cluster's\n"
         "                     coordinator (its [coordinator] client endpoint)\n"
-        "  --quiet            no progress lines on stderr\n");
+        "  --quiet            no progress lines on stderr\n"
+        "  --first-reqid N    tests: every connection's request ids start "
+        "at N,\n"
+        "                     so one client's connections reuse each "
+        "other's ids\n");
 }
 
 /* The flags that are not the run's options. */
@@ -61,25 +65,41 @@ typedef struct {
     const char *config, *summary, *dist, *route;
 } extra_t;
 
+/* The flags, in --help order: one short code each for getopt. */
+static const struct option s_flags[] = {
+    {"config", 1, 0, 'c'},
+    {"clients", 1, 0, 'n'},
+    {"inflight", 1, 0, 'k'},
+    {"duration", 1, 0, 'd'},
+    {"ops", 1, 0, 'o'},
+    {"rate", 1, 0, 'r'},
+    {"keys", 1, 0, 'K'},
+    {"dist", 1, 0, 'D'},
+    {"reads", 1, 0, 'R'},
+    {"deletes", 1, 0, 'X'},
+    {"write-nodes", 1, 0, 'W'},
+    {"read-nodes", 1, 0, 'N'},
+    {"route", 1, 0, 'u'},
+    {"timeout", 1, 0, 't'},
+    {"value-size", 1, 0, 'V'},
+    {"prefix", 1, 0, 'p'},
+    {"seed", 1, 0, 's'},
+    {"history", 1, 0, 'H'},
+    {"summary", 1, 0, 'S'},
+    {"quiet", 0, 0, 'q'},
+    {"sample-ms", 1, 0, 'M'},
+    {"coordinator", 0, 0, 'C'},
+    {"first-reqid", 1, 0, 'I'},
+    {"help", 0, 0, 'h'},
+    {0, 0, 0, 0},
+};
+
 /* Reads the flags into *o and *x. Returns 0, 1 for --help, or -1. */
 static int s_parse(int argc, char **argv, load_opts_t *o, extra_t *x)
 {
-    static const struct option lo[] = {
-        {"config", 1, 0, 'c'},      {"clients", 1, 0, 'n'},
-        {"inflight", 1, 0, 'k'},    {"duration", 1, 0, 'd'},
-        {"ops", 1, 0, 'o'},         {"rate", 1, 0, 'r'},
-        {"keys", 1, 0, 'K'},        {"dist", 1, 0, 'D'},
-        {"reads", 1, 0, 'R'},       {"deletes", 1, 0, 'X'},
-        {"write-nodes", 1, 0, 'W'}, {"read-nodes", 1, 0, 'N'},
-        {"route", 1, 0, 'u'},       {"timeout", 1, 0, 't'},
-        {"value-size", 1, 0, 'V'},  {"prefix", 1, 0, 'p'},
-        {"seed", 1, 0, 's'},        {"history", 1, 0, 'H'},
-        {"summary", 1, 0, 'S'},     {"quiet", 0, 0, 'q'},
-        {"sample-ms", 1, 0, 'M'},   {"coordinator", 0, 0, 'C'},
-        {"help", 0, 0, 'h'},        {0, 0, 0, 0}};
     int ch;
     /* One case per flag: the switch reads best whole. */
-    while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "h", s_flags, NULL)) != -1) {
         switch (ch) {
         case 'c':
             x->config = optarg;
@@ -146,6 +166,9 @@ static int s_parse(int argc, char **argv, load_opts_t *o, extra_t *x)
             break;
         case 'C':
             o->coordinator = 1;
+            break;
+        case 'I':
+            o->first_reqid = strtoull(optarg, NULL, 10);
             break;
         case 'h':
             return 1;

@@ -118,6 +118,26 @@ void workload_next(const workload_t *w, workload_stream_t *s, workload_op_t *op)
     op->n = ++s->drawn;
 }
 
+int workload_slot_free(const workload_slot_t *slots, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (!slots[i].used)
+            return i;
+    return -1;
+}
+
+int workload_slot_match(const workload_slot_t *slots, int n, int target,
+                        uint64_t reqid)
+{
+    /* Both halves of the name: two connections of one client can hand
+     * out the same id (each starts from the clock when it opens). */
+    for (int i = 0; i < n; i++)
+        if (slots[i].used && slots[i].target == target &&
+            slots[i].reqid == reqid)
+            return i;
+    return -1;
+}
+
 const char *workload_kind_name(workload_kind_t k)
 {
     return s_kind_name[k];

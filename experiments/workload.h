@@ -1,7 +1,8 @@
 /*
  * workload.h - what mm-load's clients do, without any I/O: each client's
  * own random stream of operations (kind, key, target node), drawn from the
- * seed and the client's id alone.
+ * seed and the client's id alone; and the table of a client's requests in
+ * flight, which every reply is matched against.
  *
  * Because a client's stream depends on nothing else, the same seed gives
  * every client the same sequence of operations in every run, however the
@@ -62,6 +63,19 @@ typedef struct {
 } workload_stream_t;
 
 /*
+ * One request in flight. A client has one connection per target, and a
+ * connection numbers its requests itself (mmc_send()), so a request is
+ * named by (target, reqid): the id alone is unique only per connection.
+ */
+typedef struct {
+    int used;
+    int target;     /* the connection it went out on */
+    uint64_t reqid; /* the id that connection gave it */
+    int64_t start_ns;
+    workload_op_t op;
+} workload_slot_t;
+
+/*
  * A workload for opts (copied). Returns NULL when out of memory. Caller
  * owns the returned object and destroys it with workload_destroy().
  */
@@ -76,6 +90,18 @@ void workload_stream_init(const workload_t *w, int client,
 /* Draws the stream's next operation into *op. */
 void workload_next(const workload_t *w, workload_stream_t *s,
                    workload_op_t *op);
+
+/* The index of a free slot among slots[0..n), or -1 if all are used. */
+int workload_slot_free(const workload_slot_t *slots, int n);
+
+/*
+ * The index of the open slot that a reply with id reqid, received on the
+ * connection to target, answers; -1 if none does (a late reply to a request
+ * that already timed out, or a stray one): the caller drops it, and must
+ * never apply it to another slot.
+ */
+int workload_slot_match(const workload_slot_t *slots, int n, int target,
+                        uint64_t reqid);
 
 /* The history's name of a kind: "write", "read" or "delete". */
 const char *workload_kind_name(workload_kind_t k);
