@@ -45,9 +45,12 @@ LIB := $(BUILD)/libmm.a
 COORD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,\
                $(filter-out $(MAINS),$(wildcard coordinator/*.c)))
 CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check*.c))
-# mm-load's run, and its pure core (what each client sends; unit-tested).
-WORKLOAD_OBJ := $(BUILD)/obj/experiments/workload.o
-LOAD_OBJ := $(BUILD)/obj/experiments/load.o $(WORKLOAD_OBJ)
+# mm-load's run, and its pure core (what each client sends, and the history
+# line format; unit-tested).
+LOAD_CORE_OBJ := $(BUILD)/obj/experiments/workload.o \
+                 $(BUILD)/obj/experiments/history.o
+LOAD_OBJ := $(BUILD)/obj/experiments/load.o \
+            $(BUILD)/obj/experiments/sampler.o $(LOAD_CORE_OBJ)
 
 PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
             mm-genhistory mm-coordinator
@@ -101,7 +104,7 @@ $(PROG_BINS):
 # Unit tests link the library plus the pure cores of the checker and of
 # mm-load.
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(CHECK_OBJ) \
-                       $(WORKLOAD_OBJ) $(LIB)
+                       $(LOAD_CORE_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
 

@@ -3,15 +3,20 @@
  * that mm-check judges.
  *
  * N clients, each with its own connection to each node it uses, keep up to
- * --inflight requests outstanding (closed loop) or send at a total --rate
- * (open loop). Every written value is unique ("c<client>.<n>"), so a value
- * read back names exactly one write. Each operation leaves two history
- * lines (docs/history.md): one when it is invoked and one when it
- * completes, as
+ * --inflight requests outstanding (closed loop), or start operations on a
+ * fixed schedule, --rate per second in all (open loop). Every written
+ * value is unique ("c<client>.<n>"), so a value read back names exactly
+ * one write. Each operation sent leaves two history lines
+ * (docs/history.md): one when it is invoked and one when it completes, as
  *
  *     ok    the node answered (for a write: committed on that node)
  *     fail  the node answered with an error: the write did not happen
  *     info  no answer within --timeout: the write may or may not happen
+ *
+ * In an open loop, an operation that comes due while all its client's
+ * slots are busy is never sent: it leaves one skip line, at its due time,
+ * and the client does not make up for it later (s_start_open()). So a node
+ * that stalls is charged for every operation it should have taken.
  *
  * A completion line is written only from the reply to that operation's
  * own request: a reply is matched by the connection it came on and its
@@ -20,25 +25,29 @@
  * counted (replies_dropped), and one of the wrong kind for its request
  * makes the outcome unknown (info).
  *
- * All clients share one thread and one zmq_poll loop, so the recorded
- * times come from one clock and the history is written in time order.
+ * All clients share one thread, one ZeroMQ context and one zmq_poll loop,
+ * so the recorded times come from one clock and the history is written in
+ * time order (a skip line, written when the loop notices the operation
+ * came due, can trail by the loop's lateness).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include "hist.h"
+#include "history.h"
 #include "load.h"
 #include "mmclient.h"
+#include "sampler.h"
 #include "transport.h"
 
-/* Targets are the cluster's nodes, plus the coordinator at index
- * COORD_TARGET (--coordinator). */
-#define MAX_TARGETS (MM_MAX_NODES + 1)
-#define COORD_TARGET MM_MAX_NODES
+#define MAX_TARGETS (LOAD_COORDINATOR + 1)
 #define MAX_POLL (LOAD_MAX_CLIENTS * MAX_TARGETS + MAX_TARGETS)
 
-/* Completion outcomes, the history's names in s_outcome_name. */
-enum { OUT_OK, OUT_FAIL, OUT_INFO, OUTCOMES };
+/* What becomes of an operation, counted by kind (skip: an open-loop
+ * operation that came due with every slot busy). The history's name of
+ * each completion is in s_outcome_name; LINE_INVOKE asks s_hist_line() for
+ * an invoke line instead. */
+enum { OUT_OK, OUT_FAIL, OUT_INFO, OUT_SKIP, OUTCOMES, LINE_INVOKE = -1 };
 static const char *const s_outcome_name[] = {"ok", "fail", "info"};
 
 typedef struct {
@@ -48,24 +57,23 @@ typedef struct {
     workload_slot_t *slots; /* --inflight of them */
 } client_t;
 
-/* Status sampling (--sample-ms): one connection per node. */
-typedef struct {
-    mmc_t *conn;
-    int64_t pending; /* request id of an unanswered STATUS, or 0 */
-} sampler_t;
-
 struct load {
     load_opts_t o;
     config_t cfg;
+    void *ctx; /* the one ZeroMQ context every connection shares */
     workload_t *wl;
     FILE *hist;
     client_t *clients;
-    sampler_t samplers[MAX_TARGETS];
+    sampler_t *sampler;
     char *payload; /* a write's value, padded to --value-size */
     /* Counters by [kind][outcome]; latencies of ok operations by kind. */
     uint64_t count[3][OUTCOMES];
     hist_t lat[3];
-    uint64_t dropped; /* replies that answered no open request */
+    uint64_t dropped;      /* replies that answered no open request */
+    hist_t late;           /* open loop: how late operations were sent, us */
+    uint64_t skipped_late; /* skips this loop's lateness caused */
+    uint64_t drawn;        /* operations drawn, by every client together */
+    int open;              /* requests in flight, by every client together */
     /* The poll set, rebuilt each round: samplers first, then clients. */
     zmq_pollitem_t items[MAX_POLL];
     client_t *owner[MAX_POLL]; /* NULL for a sampler */
@@ -74,61 +82,6 @@ struct load {
     int64_t t0;
     double secs; /* the run's length, once it is over */
 };
-
-static int s_parse_nodes(const load_t *l, const char *list, int *out,
-                         int want_writer, char *err, size_t errlen)
-{
-    int n = 0;
-    if (!list || !*list) {
-        for (int i = 0; i < l->cfg.nnodes; i++)
-            if (!want_writer || l->cfg.nodes[i].role == ROLE_MASTER ||
-                l->cfg.nodes[i].role == ROLE_PRIMARY)
-                out[n++] = i;
-        return n;
-    }
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", list);
-    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
-         t = strtok_r(NULL, ",", &save)) {
-        const config_node_t *c = config_node(&l->cfg, t);
-        if (!c) {
-            snprintf(err, errlen, "no node named '%s' in the cluster file", t);
-            return -1;
-        }
-        if (n == WORKLOAD_MAX_TARGETS) {
-            snprintf(err, errlen, "too many nodes in '%s'", list);
-            return -1;
-        }
-        out[n++] = (int)(c - l->cfg.nodes);
-    }
-    return n;
-}
-
-/* The workload's options: the nodes writes and reads go to, by route. */
-static int s_workload_opts(const load_t *l, workload_opts_t *w, char *err,
-                           size_t errlen)
-{
-    *w =
-        (workload_opts_t){.seed = l->o.seed,
-                          .read_frac = l->o.read_frac,
-                          .delete_frac = l->o.delete_frac,
-                          .keys = l->o.keys,
-                          .dist = l->o.dist,
-                          .route = l->o.route,
-                          .fixed_target = l->o.coordinator ? COORD_TARGET : -1};
-    w->nwrite = s_parse_nodes(l, l->o.write_nodes, w->write, 1, err, errlen);
-    if (w->nwrite < 0)
-        return -1;
-    w->nread = s_parse_nodes(l, l->o.read_nodes, w->read, 0, err, errlen);
-    if (w->nread < 0)
-        return -1;
-    if (w->nwrite == 0 || w->nread == 0) {
-        snprintf(err, errlen, "no node to send %s to",
-                 w->nwrite == 0 ? "writes" : "reads");
-        return -1;
-    }
-    return 0;
-}
 
 load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,
                  size_t errlen)
@@ -140,13 +93,16 @@ load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,
     }
     l->o = *opts;
     l->cfg = *cfg;
-    workload_opts_t wo;
-    if (s_workload_opts(l, &wo, err, errlen) < 0)
+    if (!(l->ctx = zmq_ctx_new())) {
+        snprintf(err, errlen, "cannot create a ZeroMQ context: %s",
+                 zmq_strerror(errno));
         goto fail;
-    l->wl = workload_new(&wo);
+    }
+    l->wl = workload_new(&l->o.work);
     l->clients = calloc((size_t)l->o.clients, sizeof *l->clients);
     l->payload = malloc((size_t)l->o.value_size + 64);
-    if (!l->wl || !l->clients || !l->payload) {
+    l->sampler = sampler_new(l->ctx, &l->cfg);
+    if (!l->wl || !l->clients || !l->payload || !l->sampler) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -180,8 +136,9 @@ void load_destroy(load_t **lp)
             mmc_destroy(&l->clients[i].conn[t]);
         free(l->clients[i].slots);
     }
-    for (int t = 0; t < MAX_TARGETS; t++)
-        mmc_destroy(&l->samplers[t].conn);
+    sampler_destroy(&l->sampler);
+    if (l->ctx)
+        zmq_ctx_term(l->ctx); /* after every socket is closed */
     if (l->hist)
         fclose(l->hist);
     workload_destroy(&l->wl);
@@ -193,24 +150,12 @@ void load_destroy(load_t **lp)
 
 static const char *s_target_name(const load_t *l, int t)
 {
-    return t == COORD_TARGET ? "coordinator" : l->cfg.nodes[t].name;
+    return t == LOAD_COORDINATOR ? "coordinator" : l->cfg.nodes[t].name;
 }
 
 static const char *s_target_endpoint(const load_t *l, int t)
 {
-    return t == COORD_TARGET ? l->cfg.coord.client : l->cfg.nodes[t].client;
-}
-
-/* Writes a JSON string (the keys and values we make are plain ASCII). */
-static void s_json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
+    return t == LOAD_COORDINATOR ? l->cfg.coord.client : l->cfg.nodes[t].client;
 }
 
 /* An operation's key and (for a write) value, as sent and recorded. */
@@ -229,119 +174,37 @@ static names_t s_names(const load_t *l, const client_t *c,
     return n;
 }
 
-/* The value field: what a write wrote, what a read read (from r, the reply
- * to that very read), or null. */
-static void s_hist_value(const load_t *l, const workload_op_t *op,
-                         const names_t *n, const wire_msg_t *r)
+/* The history's view of client c's operation op, at time t. The strings
+ * it points to are in *n. */
+static history_op_t s_hist_op(const load_t *l, const client_t *c,
+                              const workload_op_t *op, int64_t t, names_t *n)
 {
-    if (op->kind == WORKLOAD_READ && r && r->cmd == WIRE_VALUE) {
-        fputc('"', l->hist);
-        for (uint32_t i = 0; i < r->vlen && i < 63; i++) {
-            char ch = (char)r->value[i];
-            if (ch == '"' || ch == '\\')
-                fputc('\\', l->hist);
-            fputc(ch >= 0x20 && ch < 0x7f ? ch : '?', l->hist);
-        }
-        fputc('"', l->hist);
-    } else if (op->kind == WORKLOAD_WRITE) {
-        s_json_str(l->hist, n->value);
-    } else {
-        fputs("null", l->hist);
-    }
+    *n = s_names(l, c, op);
+    return (history_op_t){.t = t,
+                          .client = c->stream.client,
+                          .kind = op->kind,
+                          .key = n->key,
+                          .value = n->value,
+                          .node = s_target_name(l, op->target)};
 }
 
+/* Writes op's invoke or completion line (type), at time t. reply is the
+ * reply to op's own request, or NULL. */
 static void s_hist_line(const load_t *l, const client_t *c,
-                        const workload_op_t *op, const char *type, int64_t t,
-                        const wire_msg_t *r, const char *error)
+                        const workload_op_t *op, int type, int64_t t,
+                        const wire_msg_t *reply, const char *error)
 {
     if (!l->hist)
         return;
-    names_t n = s_names(l, c, op);
-    fprintf(l->hist, "{\"t\":%lld,\"p\":%d,\"type\":\"%s\",\"f\":\"%s\",",
-            (long long)t, c->stream.client, type, workload_kind_name(op->kind));
-    fputs("\"key\":", l->hist);
-    s_json_str(l->hist, n.key);
-    fputs(",\"value\":", l->hist);
-    s_hist_value(l, op, &n, r);
-    fprintf(l->hist, ",\"node\":\"%s\"", s_target_name(l, op->target));
-    if (r && r->stamp) {
-        const config_node_t *o = config_node_by_id(&l->cfg, r->origin);
-        fprintf(l->hist,
-                ",\"stamp\":\"%llu.%u\",\"origin\":\"%s\",\"seq\":%llu",
-                (unsigned long long)hlc_ms(r->stamp), hlc_logical(r->stamp),
-                o ? o->name : "?", (unsigned long long)r->seq);
-    }
-    if (error)
-        fprintf(l->hist, ",\"error\":\"%s\"", error);
-    fputs("}\n", l->hist);
-}
-
-static void s_status_line(const load_t *l, int node, const char *applied)
-{
-    if (!l->hist)
-        return;
-    fprintf(l->hist,
-            "{\"t\":%lld,\"type\":\"status\",\"node\":\"%s\","
-            "\"applied\":",
-            (long long)tp_now_ns(), l->cfg.nodes[node].name);
-    if (!applied) {
-        fputs("null}\n", l->hist);
-        return;
-    }
-    /* "m1:12,m2:7" -> {"m1":12,"m2":7} */
-    fputc('{', l->hist);
-    const char *p = applied;
-    while (*p && *p != '\n') {
-        const char *colon = strchr(p, ':');
-        if (!colon)
-            break;
-        fprintf(l->hist, "%s\"%.*s\":", p == applied ? "" : ",",
-                (int)(colon - p), p);
-        p = colon + 1;
-        while (*p >= '0' && *p <= '9')
-            fputc(*p++, l->hist);
-        if (*p == ',')
-            p++;
-    }
-    fputs("}}\n", l->hist);
-}
-
-/* Asks every node for its STATUS; a node that did not answer the last
- * request is recorded as not answering. */
-static void s_sample(load_t *l)
-{
-    for (int i = 0; i < l->cfg.nnodes; i++) {
-        sampler_t *sm = &l->samplers[i];
-        if (!sm->conn) {
-            char err[256];
-            sm->conn =
-                mmc_connect(NULL, l->cfg.nodes[i].client, err, sizeof err);
-            if (!sm->conn)
-                continue;
-        }
-        if (sm->pending)
-            s_status_line(l, i, NULL);
-        wire_msg_t req = {0};
-        req.cmd = WIRE_STATUS;
-        int64_t id = mmc_send(sm->conn, &req);
-        sm->pending = id > 0 ? id : 0;
-    }
-}
-
-static void s_sample_reply(load_t *l, int node)
-{
-    sampler_t *sm = &l->samplers[node];
-    wire_msg_t r;
-    while (mmc_recv(sm->conn, &r, 0) == 0) {
-        if (r.cmd != WIRE_STATUS_REPLY || (int64_t)r.reqid != sm->pending)
-            continue;
-        sm->pending = 0;
-        char text[2048];
-        snprintf(text, sizeof text, "%.*s",
-                 (int)(r.vlen < sizeof text - 1 ? r.vlen : sizeof text - 1),
-                 (const char *)r.value);
-        const char *a = strstr(text, "\napplied=");
-        s_status_line(l, node, a ? a + 9 : NULL);
+    names_t n;
+    history_op_t h = s_hist_op(l, c, op, t, &n);
+    if (type == LINE_INVOKE) {
+        history_invoke(l->hist, &h);
+    } else {
+        const config_node_t *o =
+            reply ? config_node_by_id(&l->cfg, reply->origin) : NULL;
+        history_complete(l->hist, &h, s_outcome_name[type], reply,
+                         o ? o->name : NULL, error);
     }
 }
 
@@ -352,7 +215,7 @@ static mmc_t *s_conn(load_t *l, client_t *c, int t)
     if (!c->conn[t]) {
         char err[256];
         c->conn[t] =
-            mmc_connect(NULL, s_target_endpoint(l, t), err, sizeof err);
+            mmc_connect(l->ctx, s_target_endpoint(l, t), err, sizeof err);
         if (!c->conn[t])
             fprintf(stderr, "mm-load: %s\n", err);
         else if (l->o.first_reqid)
@@ -385,26 +248,21 @@ static wire_msg_t s_request(load_t *l, const workload_op_t *op,
     return req;
 }
 
-/* Starts client c's next operation. Returns 0; 1 if every slot is busy
- * (nothing was drawn); or a negative code if the target cannot be
- * connected to. */
-static int s_start(load_t *l, client_t *c)
+/* Sends the operation drawn into slot s (free) of client c. Returns 0 (a
+ * send that fails is recorded fail), or a negative code if the target
+ * cannot be connected to. */
+static int s_send(load_t *l, client_t *c, workload_slot_t *s)
 {
-    int i = workload_slot_free(c->slots, l->o.inflight);
-    if (i < 0)
-        return 1;
-    workload_slot_t *s = &c->slots[i];
-    workload_next(l->wl, &c->stream, &s->op);
     mmc_t *conn = s_conn(l, c, s->op.target);
     if (!conn)
         return MM_ERR_CONFIG;
     names_t n = s_names(l, c, &s->op);
     wire_msg_t req = s_request(l, &s->op, &n);
     s->start_ns = tp_now_ns();
-    s_hist_line(l, c, &s->op, "invoke", s->start_ns, NULL, NULL);
+    s_hist_line(l, c, &s->op, LINE_INVOKE, s->start_ns, NULL, NULL);
     int64_t id = mmc_send(conn, &req);
     if (id < 0) {
-        s_hist_line(l, c, &s->op, "fail", tp_now_ns(), NULL,
+        s_hist_line(l, c, &s->op, OUT_FAIL, tp_now_ns(), NULL,
                     mm_strerror((int)id));
         l->count[s->op.kind][OUT_FAIL]++;
         return 0;
@@ -413,6 +271,7 @@ static int s_start(load_t *l, client_t *c)
     s->reqid = (uint64_t)id;
     s->used = 1;
     c->inflight++;
+    l->open++;
     return 0;
 }
 
@@ -420,12 +279,13 @@ static void s_complete(load_t *l, client_t *c, workload_slot_t *s, int outcome,
                        const wire_msg_t *r, const char *error)
 {
     int64_t t = tp_now_ns();
-    s_hist_line(l, c, &s->op, s_outcome_name[outcome], t, r, error);
+    s_hist_line(l, c, &s->op, outcome, t, r, error);
     l->count[s->op.kind][outcome]++;
     if (outcome == OUT_OK)
         hist_add(&l->lat[s->op.kind], (uint64_t)(t - s->start_ns) / 1000);
     s->used = 0;
     c->inflight--;
+    l->open--;
 }
 
 /* Whether cmd is an answer to an operation of this kind at all. */
@@ -455,9 +315,6 @@ static void s_apply_reply(load_t *l, client_t *c, workload_slot_t *s,
     }
     snprintf(e, sizeof e, "%.*s", (int)(r->vlen < 100 ? r->vlen : 100),
              (const char *)r->value);
-    for (char *p = e; *p; p++)
-        if (*p == '"' || *p == '\\')
-            *p = '\'';
     /* "Outcome unknown" (a write the standby never confirmed) is info,
      * never a failure. */
     s_complete(l, c, s,
@@ -485,6 +342,8 @@ static void s_receive(load_t *l, client_t *c, int target)
             l->dropped++;
             continue;
         }
+        if (r.cmd == WIRE_PONG)
+            continue; /* a late answer to the warm-up's PING */
         int i = workload_slot_match(c->slots, l->o.inflight, target, r.reqid);
         if (i < 0)
             l->dropped++;
@@ -493,47 +352,148 @@ static void s_receive(load_t *l, client_t *c, int target)
     }
 }
 
-/* Starts what the loop allows: with --inflight K, until each client has K
- * requests open; with --rate, one operation per 1/rate seconds in all. */
-static int s_start_due(load_t *l, int64_t now, long long *started,
-                       double *next_send, double interval_ns)
+/* Takes every reply waiting on any of client c's connections. */
+static void s_receive_all(load_t *l, client_t *c)
+{
+    for (int t = 0; t < MAX_TARGETS; t++)
+        if (c->conn[t])
+            s_receive(l, c, t);
+}
+
+/* Draws client c's next operation (every draw is counted: with --ops the
+ * draws are the operations). */
+static void s_draw(load_t *l, client_t *c, workload_op_t *op)
+{
+    workload_next(l->wl, &c->stream, op);
+    l->drawn++;
+}
+
+/* Whether client c may draw another operation: with --ops, each client
+ * has its own share, so that its sequence does not depend on timing. */
+static int s_share_left(const load_t *l, const client_t *c)
+{
+    if (!l->o.max_ops)
+        return 1;
+    long long share = l->o.max_ops / l->o.clients +
+                      (c->stream.client < l->o.max_ops % l->o.clients);
+    return (long long)c->stream.drawn < share;
+}
+
+/* Closed loop: each client starts operations until its --inflight slots
+ * are busy. The first client served rotates, so none is always first. */
+static int s_start_closed(load_t *l)
 {
     for (int i = 0; i < l->o.clients; i++) {
-        client_t *c = &l->clients[(*started + i) % l->o.clients];
-        /* With --ops, each client has its own share, so that its
-         * sequence of operations does not depend on timing. */
-        long long share = l->o.max_ops / l->o.clients +
-                          (c->stream.client < l->o.max_ops % l->o.clients);
-        while (c->inflight < l->o.inflight &&
-               (!l->o.max_ops || (long long)c->stream.drawn < share)) {
-            if (interval_ns > 0 && *next_send > (double)now)
-                break;
-            int rc = s_start(l, c);
+        client_t *c = &l->clients[(l->drawn + (uint64_t)i) % l->o.clients];
+        int k;
+        while (s_share_left(l, c) &&
+               (k = workload_slot_free(c->slots, l->o.inflight)) >= 0) {
+            s_draw(l, c, &c->slots[k].op);
+            int rc = s_send(l, c, &c->slots[k]);
             if (rc < 0)
                 return rc;
-            if (rc > 0)
-                break;
-            (*started)++;
-            *next_send += interval_ns;
+            if (!c->slots[k].used)
+                break; /* the send failed: try again next round */
         }
     }
     return 0;
 }
 
-/* Records as info what waited too long (outcome unknown); returns the
- * number of operations still open. */
-static int s_expire(load_t *l, int64_t now)
+/* Records op, due at `due`, as skipped (late: see history_skip()). */
+static void s_skip(load_t *l, client_t *c, const workload_op_t *op, int64_t due,
+                   int late)
+{
+    l->count[op->kind][OUT_SKIP]++;
+    l->skipped_late += late;
+    if (l->hist) {
+        names_t n;
+        history_op_t h = s_hist_op(l, c, op, due, &n);
+        history_skip(l->hist, &h, late);
+    }
+}
+
+/* When client c's next operation is due (open loop), absolute. */
+static int64_t s_due(const load_t *l, const client_t *c)
+{
+    return l->t0 + workload_due_ns(l->o.rate, l->o.clients, c->stream.client,
+                                   c->stream.drawn);
+}
+
+/*
+ * Open loop: every operation of client c that came due by now (and before
+ * end) is drawn, then sent if the client has a free slot, or else recorded
+ * as skipped at its due time. Each due operation is handled once: a client
+ * that could not send never makes up for it later with a burst.
+ */
+static int s_start_open(load_t *l, client_t *c, int64_t now, int64_t end)
+{
+    for (int64_t due;
+         (due = s_due(l, c)) <= now && due < end && s_share_left(l, c);) {
+        int k = workload_slot_free(c->slots, l->o.inflight);
+        if (k < 0) {
+            /* Every slot looks busy: take in the replies that have come
+             * before calling it a skip, so a loop that ran late (this
+             * process was not scheduled) does not blame the nodes. */
+            s_receive_all(l, c);
+            k = workload_slot_free(c->slots, l->o.inflight);
+        }
+        workload_op_t op;
+        s_draw(l, c, &op);
+        if (k < 0) {
+            /* Busy since before it was due: the nodes held every slot.
+             * Busy only with what this loop sent late: its own fault. */
+            s_skip(l, c, &op, due,
+                   !workload_slots_busy_since(c->slots, l->o.inflight, due));
+            continue;
+        }
+        c->slots[k].op = op;
+        int rc = s_send(l, c, &c->slots[k]);
+        if (rc < 0)
+            return rc;
+        hist_add(&l->late, (uint64_t)(c->slots[k].start_ns - due) / 1000);
+    }
+    return 0;
+}
+
+/* Starts what the loop allows: with --rate, every operation that came
+ * due before end; without, until every client has --inflight open (and
+ * nothing from end on). */
+static int s_start(load_t *l, int64_t now, int64_t end)
+{
+    if (l->o.rate <= 0)
+        return now < end ? s_start_closed(l) : 0;
+    for (int i = 0; i < l->o.clients; i++) {
+        int rc = s_start_open(l, &l->clients[i], now, end);
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+/* How long the loop may wait for replies: up to the next due operation
+ * (open loop), at most 10 ms. zmq_poll counts whole milliseconds, so the
+ * last fraction of one is spent polling without a wait. */
+static long s_wait_ms(const load_t *l, int64_t now, int64_t end)
+{
+    int64_t next = now + 10000000;
+    for (int i = 0; l->o.rate > 0 && i < l->o.clients; i++) {
+        int64_t due = s_due(l, &l->clients[i]);
+        if (due < next && due < end && s_share_left(l, &l->clients[i]))
+            next = due;
+    }
+    return next <= now ? 0 : (long)((next - now) / 1000000);
+}
+
+/* Records as info what waited too long: outcome unknown. */
+static void s_expire(load_t *l, int64_t now)
 {
     int64_t timeout_ns = (int64_t)l->o.timeout_ms * 1000000;
-    int busy = 0;
     for (int i = 0; i < l->o.clients; i++) {
         client_t *c = &l->clients[i];
-        for (int k = 0; k < l->o.inflight; k++)
+        for (int k = 0; k < l->o.inflight && c->inflight > 0; k++)
             if (c->slots[k].used && now - c->slots[k].start_ns > timeout_ns)
                 s_complete(l, c, &c->slots[k], OUT_INFO, NULL, "timeout");
-        busy += c->inflight;
     }
-    return busy;
 }
 
 /* Every open connection: the samplers', then the clients'. Each item
@@ -541,14 +501,9 @@ static int s_expire(load_t *l, int64_t now)
  * which target, because a reply belongs to that connection alone. */
 static void s_poll_set(load_t *l)
 {
-    int k = 0;
-    for (int t = 0; t < l->cfg.nnodes; t++)
-        if (l->samplers[t].conn) {
-            l->owner[k] = NULL;
-            l->target[k] = t;
-            l->items[k++] = (zmq_pollitem_t){mmc_socket(l->samplers[t].conn), 0,
-                                             ZMQ_POLLIN, 0};
-        }
+    int k = sampler_poll_items(l->sampler, l->items, l->target);
+    for (int i = 0; i < k; i++)
+        l->owner[i] = NULL;
     for (int i = 0; i < l->o.clients; i++)
         for (int t = 0; t < MAX_TARGETS; t++)
             if (l->clients[i].conn[t]) {
@@ -572,58 +527,105 @@ static int s_poll(load_t *l, long wait_ms)
         if (l->owner[i])
             s_receive(l, l->owner[i], l->target[i]);
         else
-            s_sample_reply(l, l->target[i]);
+            sampler_take(l->sampler, l->target[i], l->hist);
     }
     return 0;
 }
 
+/*
+ * Before the clock starts: opens every connection the clients' streams can
+ * use, sends a PING on each, and waits up to --timeout for the PONGs, so
+ * the run's first operations do not pay for TCP and ZMTP set-up (in an
+ * open loop they would be skipped for it, and the design blamed). A node
+ * that does not answer is left to the run, which records what happens to
+ * the operations sent to it.
+ */
+static int s_warm_up(load_t *l)
+{
+    int pending = 0;
+    for (int i = 0; i < l->o.clients; i++) {
+        client_t *c = &l->clients[i];
+        int t[WORKLOAD_MAX_TARGETS];
+        for (int k = 0, n = workload_targets(l->wl, &c->stream, t); k < n;
+             k++) {
+            mmc_t *conn = s_conn(l, c, t[k]);
+            if (!conn)
+                return MM_ERR_CONFIG;
+            wire_msg_t ping = {.cmd = WIRE_PING};
+            pending += mmc_send(conn, &ping) > 0;
+        }
+    }
+    s_poll_set(l);
+    int64_t deadline = tp_now_ns() + (int64_t)l->o.timeout_ms * 1000000;
+    for (int64_t left;
+         pending > 0 && (left = (deadline - tp_now_ns()) / 1000000) > 0;) {
+        if (zmq_poll(l->items, l->npoll, left) < 0 && errno != EINTR)
+            return -errno;
+        for (int i = 0; i < l->npoll; i++) {
+            wire_msg_t r;
+            if (!(l->items[i].revents & ZMQ_POLLIN) || !l->owner[i])
+                continue;
+            while (mmc_recv(l->owner[i]->conn[l->target[i]], &r, 0) == 0)
+                pending -= r.cmd == WIRE_PONG;
+        }
+    }
+    return 0;
+}
+
+/* Writes and deletes with this outcome (the history's writes). */
+static unsigned long long s_writes(const load_t *l, int outcome)
+{
+    return l->count[WORKLOAD_WRITE][outcome] +
+           l->count[WORKLOAD_DELETE][outcome];
+}
+
+static unsigned long long s_reads(const load_t *l, int outcome)
+{
+    return l->count[WORKLOAD_READ][outcome];
+}
+
 static void s_progress(const load_t *l, int64_t now)
 {
-    const uint64_t(*n)[OUTCOMES] = l->count;
     fprintf(stderr,
             "mm-load: %5.1fs  writes ok %llu fail %llu info %llu  "
-            "reads ok %llu\n",
-            (now - l->t0) / 1e9,
-            (unsigned long long)(n[WORKLOAD_WRITE][OUT_OK] +
-                                 n[WORKLOAD_DELETE][OUT_OK]),
-            (unsigned long long)(n[WORKLOAD_WRITE][OUT_FAIL] +
-                                 n[WORKLOAD_DELETE][OUT_FAIL]),
-            (unsigned long long)(n[WORKLOAD_WRITE][OUT_INFO] +
-                                 n[WORKLOAD_DELETE][OUT_INFO]),
-            (unsigned long long)n[WORKLOAD_READ][OUT_OK]);
+            "reads ok %llu",
+            (now - l->t0) / 1e9, s_writes(l, OUT_OK), s_writes(l, OUT_FAIL),
+            s_writes(l, OUT_INFO), s_reads(l, OUT_OK));
+    if (l->o.rate > 0)
+        fprintf(stderr, "  skipped %llu",
+                s_writes(l, OUT_SKIP) + s_reads(l, OUT_SKIP));
+    fputc('\n', stderr);
 }
 
 int load_run(load_t *l, const volatile sig_atomic_t *stop)
 {
+    int rc = s_warm_up(l);
+    if (rc < 0)
+        return rc;
     l->t0 = tp_now_ns();
-    int64_t end = l->t0 + (int64_t)(l->o.duration * 1e9);
+    /* With --ops the count ends the run, not the clock. */
+    int64_t end =
+        l->o.max_ops ? INT64_MAX : l->t0 + (int64_t)(l->o.duration * 1e9);
     int64_t next_progress = l->t0 + 1000000000;
-    double interval_ns = l->o.rate > 0 ? 1e9 / l->o.rate : 0;
-    double next_send = (double)l->t0;
-    long long started = 0;
     int64_t sample_ns = (int64_t)l->o.sample_ms * 1000000;
     int64_t next_sample = l->t0;
-    int rc = 0;
 
     for (;;) {
         int64_t now = tp_now_ns();
-        int stopping =
-            *stop || (l->o.max_ops ? started >= l->o.max_ops : now >= end);
-        if (!stopping &&
-            (rc = s_start_due(l, now, &started, &next_send, interval_ns)) < 0)
+        /* Time-outs first: a slot they free is free for what is due now. */
+        s_expire(l, now);
+        if (!*stop && (rc = s_start(l, now, end)) < 0)
             break;
-        if (s_expire(l, now) == 0 && stopping)
+        int stopping =
+            *stop ||
+            (l->o.max_ops ? l->drawn >= (uint64_t)l->o.max_ops : now >= end);
+        if (stopping && l->open == 0)
             break;
         if (sample_ns > 0 && !stopping && now >= next_sample) {
-            s_sample(l);
+            sampler_ask(l->sampler, l->hist);
             next_sample += sample_ns;
         }
-        long wait_ms = 10;
-        if (interval_ns > 0 && !stopping) {
-            double d = (next_send - (double)now) / 1e6;
-            wait_ms = d < 0 ? 0 : d > 10 ? 10 : (long)d;
-        }
-        if ((rc = s_poll(l, wait_ms)) < 0)
+        if ((rc = s_poll(l, stopping ? 10 : s_wait_ms(l, now, end))) < 0)
             break;
         if (!l->o.quiet && now >= next_progress) {
             s_progress(l, now);
@@ -640,8 +642,7 @@ int load_run(load_t *l, const volatile sig_atomic_t *stop)
 
 void load_write_summary(const load_t *l, FILE *f)
 {
-    const uint64_t(*n)[OUTCOMES] = l->count;
-    uint64_t wok = n[WORKLOAD_WRITE][OUT_OK] + n[WORKLOAD_DELETE][OUT_OK];
+    unsigned long long wok = s_writes(l, OUT_OK), rok = s_reads(l, OUT_OK);
     hist_t all;
     hist_reset(&all);
     for (int k = 0; k < 3; k++)
@@ -651,18 +652,19 @@ void load_write_summary(const load_t *l, FILE *f)
             "\"writes_info\":%llu,\"reads_ok\":%llu,\"reads_fail\":%llu,"
             "\"reads_info\":%llu,\"write_ok_per_s\":%.1f,"
             "\"ops_ok_per_s\":%.1f,\"latency_us_p50\":%llu,"
-            "\"latency_us_p99\":%llu,\"latency_us_max\":%llu,"
-            "\"replies_dropped\":%llu}\n",
-            l->secs, (unsigned long long)wok,
-            (unsigned long long)(n[WORKLOAD_WRITE][OUT_FAIL] +
-                                 n[WORKLOAD_DELETE][OUT_FAIL]),
-            (unsigned long long)(n[WORKLOAD_WRITE][OUT_INFO] +
-                                 n[WORKLOAD_DELETE][OUT_INFO]),
-            (unsigned long long)n[WORKLOAD_READ][OUT_OK],
-            (unsigned long long)n[WORKLOAD_READ][OUT_FAIL],
-            (unsigned long long)n[WORKLOAD_READ][OUT_INFO], wok / l->secs,
-            (wok + n[WORKLOAD_READ][OUT_OK]) / l->secs,
-            (unsigned long long)hist_quantile(&all, 0.5),
+            "\"latency_us_p99\":%llu,\"latency_us_max\":%llu,",
+            l->secs, wok, s_writes(l, OUT_FAIL), s_writes(l, OUT_INFO), rok,
+            s_reads(l, OUT_FAIL), s_reads(l, OUT_INFO), wok / l->secs,
+            (wok + rok) / l->secs, (unsigned long long)hist_quantile(&all, 0.5),
             (unsigned long long)hist_quantile(&all, 0.99),
-            (unsigned long long)all.max, (unsigned long long)l->dropped);
+            (unsigned long long)all.max);
+    fprintf(f,
+            "\"writes_skipped\":%llu,\"reads_skipped\":%llu,"
+            "\"skipped_late\":%llu,"
+            "\"send_late_us_p99\":%llu,\"send_late_us_max\":%llu,"
+            "\"replies_dropped\":%llu}\n",
+            s_writes(l, OUT_SKIP), s_reads(l, OUT_SKIP),
+            (unsigned long long)l->skipped_late,
+            (unsigned long long)hist_quantile(&l->late, 0.99),
+            (unsigned long long)l->late.max, (unsigned long long)l->dropped);
 }

@@ -18,19 +18,18 @@
 
 #define LOAD_MAX_CLIENTS 256
 #define LOAD_MAX_INFLIGHT 256
+/* Targets (workload.h) are the cluster's nodes by their position in the
+ * cluster file, and the coordinator (--coordinator) is this one. */
+#define LOAD_COORDINATOR MM_MAX_NODES
 
 /* What mm-load's flags ask for (mm-load --help says what each means). */
 typedef struct {
-    const char *history;                  /* NULL: no history file */
-    const char *prefix;                   /* key prefix */
-    const char *write_nodes, *read_nodes; /* "m1,m2"; "": the defaults */
-    int clients, inflight, keys, timeout_ms, value_size, quiet, sample_ms;
-    int coordinator; /* 1: every operation goes to the coordinator */
-    double duration, rate, read_frac, delete_frac;
+    const char *history;  /* NULL: no history file */
+    const char *prefix;   /* key prefix */
+    workload_opts_t work; /* what each client sends, and where */
+    int clients, inflight, timeout_ms, value_size, quiet, sample_ms;
+    double duration, rate;
     long long max_ops; /* 0: run for duration seconds instead */
-    uint64_t seed;
-    workload_dist_t dist;
-    workload_route_t route;
     /* For tests: > 0 starts every client connection's request ids there,
      * so the connections of one client hand out the same ids. */
     uint64_t first_reqid;
@@ -41,8 +40,8 @@ typedef struct load load_t;
 /*
  * A run of opts against cfg (both copied; the strings in opts are
  * borrowed: valid until load_destroy()). Opens the history file. Returns
- * NULL with a message in err for an unknown node name, no node to send to,
- * or a history file that cannot be written. Caller owns the returned
+ * NULL with a message in err when out of memory or when the history file
+ * cannot be written. Caller owns the returned
  * object and destroys it with load_destroy().
  */
 load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,

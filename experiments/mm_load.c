@@ -31,8 +31,12 @@ static void s_usage(FILE *out)
         "  --duration S       run for S seconds (default 10)\n"
         "  --ops N            stop after N operations instead (N/clients "
         "each)\n"
-        "  --rate R           open loop: R operations/s in total (default: "
-        "closed)\n"
+        "  --rate R           open loop: R operations/s in all, each client on "
+        "a fixed\n"
+        "                     schedule; one due while all its --inflight "
+        "slots are\n"
+        "                     busy is recorded as a skip (default: closed "
+        "loop)\n"
         "  --keys K           key space size (default 1000)\n"
         "  --dist D           uniform | zipf | hot (90%% of ops on 10%% of "
         "keys)\n"
@@ -60,9 +64,11 @@ static void s_usage(FILE *out)
         "other's ids\n");
 }
 
-/* The flags that are not the run's options. */
+/* The flags that are not the run's options as they stand. */
 typedef struct {
     const char *config, *summary, *dist, *route;
+    const char *write_nodes, *read_nodes; /* "m1,m2"; NULL, "": defaults */
+    int coordinator;
 } extra_t;
 
 /* The flags, in --help order: one short code each for getopt. */
@@ -120,22 +126,22 @@ static int s_parse(int argc, char **argv, load_opts_t *o, extra_t *x)
             o->rate = atof(optarg);
             break;
         case 'K':
-            o->keys = atoi(optarg);
+            o->work.keys = atoi(optarg);
             break;
         case 'D':
             x->dist = optarg;
             break;
         case 'R':
-            o->read_frac = atof(optarg);
+            o->work.read_frac = atof(optarg);
             break;
         case 'X':
-            o->delete_frac = atof(optarg);
+            o->work.delete_frac = atof(optarg);
             break;
         case 'W':
-            o->write_nodes = optarg;
+            x->write_nodes = optarg;
             break;
         case 'N':
-            o->read_nodes = optarg;
+            x->read_nodes = optarg;
             break;
         case 'u':
             x->route = optarg;
@@ -150,7 +156,7 @@ static int s_parse(int argc, char **argv, load_opts_t *o, extra_t *x)
             o->prefix = optarg;
             break;
         case 's':
-            o->seed = strtoull(optarg, NULL, 10);
+            o->work.seed = strtoull(optarg, NULL, 10);
             break;
         case 'H':
             o->history = optarg;
@@ -165,7 +171,7 @@ static int s_parse(int argc, char **argv, load_opts_t *o, extra_t *x)
             o->sample_ms = atoi(optarg);
             break;
         case 'C':
-            o->coordinator = 1;
+            x->coordinator = 1;
             break;
         case 'I':
             o->first_reqid = strtoull(optarg, NULL, 10);
@@ -192,16 +198,16 @@ static const char *s_check(load_opts_t *o, const extra_t *x)
         if (!strcmp(x->route, routes[i]))
             route = i;
     }
-    o->dist = (workload_dist_t)dist;
-    o->route = (workload_route_t)route;
+    o->work.dist = (workload_dist_t)dist;
+    o->work.route = (workload_route_t)route;
     if (o->clients < 1 || o->clients > LOAD_MAX_CLIENTS)
         return "--clients must be 1..256";
     if (o->inflight < 1 || o->inflight > LOAD_MAX_INFLIGHT)
         return "--inflight must be 1..256";
-    if (o->keys < 1)
+    if (o->work.keys < 1)
         return "--keys must be at least 1";
-    if (o->read_frac < 0 || o->delete_frac < 0 ||
-        o->read_frac + o->delete_frac > 1)
+    if (o->work.read_frac < 0 || o->work.delete_frac < 0 ||
+        o->work.read_frac + o->work.delete_frac > 1)
         return "--reads and --deletes must be fractions adding up to <= 1";
     if (dist < 0)
         return "--dist must be uniform, zipf or hot";
@@ -209,7 +215,68 @@ static const char *s_check(load_opts_t *o, const extra_t *x)
         return "--route must be sticky, random or home";
     if (o->timeout_ms < 1 || o->value_size < 0 || o->value_size > MM_VALUE_MAX)
         return "--timeout must be positive and --value-size 0..1048576";
+    /* Written so that NaN fails too. */
+    if (!(o->rate >= 0 && o->rate <= 1e7))
+        return "--rate must be 0 (closed loop) to 10000000";
+    if (!(o->duration >= 0 && o->duration <= 1e7))
+        return "--duration must be 0..10000000 seconds";
+    if (o->max_ops < 0)
+        return "--ops must not be negative";
     return NULL;
+}
+
+/*
+ * The node indexes in the comma-separated list, into out (room for
+ * WORKLOAD_MAX_TARGETS); without a list, every node, or every writer.
+ * Returns how many, or -1 with a message on stderr.
+ */
+static int s_nodes(const config_t *cfg, const char *list, int writers, int *out)
+{
+    int n = 0;
+    if (!list || !*list) {
+        for (int i = 0; i < cfg->nnodes; i++)
+            if (!writers || cfg->nodes[i].role == ROLE_MASTER ||
+                cfg->nodes[i].role == ROLE_PRIMARY)
+                out[n++] = i;
+        return n;
+    }
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", list);
+    for (char *save = NULL, *t = strtok_r(buf, ",", &save); t;
+         t = strtok_r(NULL, ",", &save)) {
+        const config_node_t *c = config_node(cfg, t);
+        if (!c || n == WORKLOAD_MAX_TARGETS) {
+            fprintf(stderr, "mm-load: %s '%s' in the cluster file\n",
+                    c ? "too many nodes at" : "no node named", t);
+            return -1;
+        }
+        out[n++] = (int)(c - cfg->nodes);
+    }
+    return n;
+}
+
+/* Where operations go: the write and read nodes, or the coordinator.
+ * Returns 0, or the exit status for a list that names no usable node. */
+static int s_targets(const config_t *cfg, const extra_t *x, workload_opts_t *w)
+{
+    w->fixed_target = x->coordinator ? LOAD_COORDINATOR : -1;
+    w->nwrite = s_nodes(cfg, x->write_nodes, 1, w->write);
+    w->nread = w->nwrite < 0 ? -1 : s_nodes(cfg, x->read_nodes, 0, w->read);
+    if (w->nwrite < 0 || w->nread < 0)
+        return 1;
+    if (w->nwrite == 0 || w->nread == 0) {
+        fprintf(stderr, "mm-load: no node to send %s to\n",
+                w->nwrite == 0 ? "writes" : "reads");
+        return 1;
+    }
+    if (x->coordinator && !cfg->coord.client[0]) {
+        fprintf(stderr,
+                "mm-load: --coordinator, but %s has no [coordinator] "
+                "client endpoint\n",
+                x->config);
+        return 2;
+    }
+    return 0;
 }
 
 /* Prints the summary line, and writes it to path too if there is one. */
@@ -229,10 +296,9 @@ int main(int argc, char **argv)
 {
     load_opts_t o = {.clients = 4,
                      .inflight = 1,
-                     .keys = 1000,
+                     .work = {.keys = 1000, .seed = 1},
                      .timeout_ms = 1000,
                      .duration = 10,
-                     .seed = 1,
                      .prefix = "k"};
     extra_t x = {.dist = "uniform", .route = "sticky"};
     int rc = s_parse(argc, argv, &o, &x);
@@ -251,13 +317,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "mm-load: %s\n", err);
         return 1;
     }
-    if (o.coordinator && !cfg.coord.client[0]) {
-        fprintf(stderr,
-                "mm-load: --coordinator, but %s has no [coordinator] "
-                "client endpoint\n",
-                x.config);
-        return 2;
-    }
+    if ((rc = s_targets(&cfg, &x, &o.work)) != 0)
+        return rc;
     load_t *l = load_new(&o, &cfg, err, sizeof err);
     if (!l) {
         fprintf(stderr, "mm-load: %s\n", err);

@@ -118,6 +118,47 @@ void workload_next(const workload_t *w, workload_stream_t *s, workload_op_t *op)
     op->n = ++s->drawn;
 }
 
+/* Adds t to the n targets in out unless it is there already. */
+static int s_add_target(int *out, int n, int t)
+{
+    for (int i = 0; i < n; i++)
+        if (out[i] == t)
+            return n;
+    out[n] = t;
+    return n + 1;
+}
+
+int workload_targets(const workload_t *w, const workload_stream_t *s, int *out)
+{
+    const workload_opts_t *o = &w->o;
+    int n = 0;
+    if (o->fixed_target >= 0) {
+        out[0] = o->fixed_target;
+        return 1;
+    }
+    if (o->read_frac > 0)
+        for (int i = 0; i < o->nread; i++)
+            n = s_add_target(out, n, o->read[i]);
+    if (o->read_frac >= 1)
+        return n;
+    if (o->route == WORKLOAD_STICKY)
+        return s_add_target(out, n, s->home);
+    /* Random: any writer; home: the writers of the keys there are. */
+    int writers =
+        o->route == WORKLOAD_HOME && o->keys < o->nwrite ? o->keys : o->nwrite;
+    for (int i = 0; i < writers; i++)
+        n = s_add_target(out, n, o->write[i]);
+    return n;
+}
+
+int64_t workload_due_ns(double rate, int clients, int client, uint64_t k)
+{
+    double ns = ((double)k * clients + client) * 1e9 / rate;
+    /* Past a century the answer is "never" (and stays an int64_t that a
+     * monotonic clock reading can be added to). */
+    return ns < 4e18 ? (int64_t)ns : (int64_t)4e18;
+}
+
 int workload_slot_free(const workload_slot_t *slots, int n)
 {
     for (int i = 0; i < n; i++)
@@ -136,6 +177,14 @@ int workload_slot_match(const workload_slot_t *slots, int n, int target,
             slots[i].reqid == reqid)
             return i;
     return -1;
+}
+
+int workload_slots_busy_since(const workload_slot_t *slots, int n, int64_t t)
+{
+    for (int i = 0; i < n; i++)
+        if (!slots[i].used || slots[i].start_ns > t)
+            return 0;
+    return 1;
 }
 
 const char *workload_kind_name(workload_kind_t k)

@@ -1,8 +1,9 @@
 /*
  * workload.h - what mm-load's clients do, without any I/O: each client's
  * own random stream of operations (kind, key, target node), drawn from the
- * seed and the client's id alone; and the table of a client's requests in
- * flight, which every reply is matched against.
+ * seed and the client's id alone; when each operation is due in an open
+ * loop; and the table of a client's requests in flight, which every reply
+ * is matched against.
  *
  * Because a client's stream depends on nothing else, the same seed gives
  * every client the same sequence of operations in every run, however the
@@ -102,6 +103,30 @@ int workload_slot_free(const workload_slot_t *slots, int n);
  */
 int workload_slot_match(const workload_slot_t *slots, int n, int target,
                         uint64_t reqid);
+
+/*
+ * The targets stream s's operations can go to, each once, into out (room
+ * for WORKLOAD_MAX_TARGETS); returns how many. mm-load connects to them
+ * all before its clock starts.
+ */
+int workload_targets(const workload_t *w, const workload_stream_t *s, int *out);
+
+/*
+ * Open loop: when client (of clients) is due to start its k-th operation
+ * (k from 0), in nanoseconds after the run's start, for rate operations
+ * per second in all. Each client gets an even share, on a fixed schedule
+ * of its own (one operation every clients/rate seconds), and client i
+ * starts i/rate seconds in, so together they start one operation every
+ * 1/rate seconds. The k-th time is computed, not accumulated: it never
+ * drifts. rate must be positive; times past 4e18 ns are capped there.
+ */
+int64_t workload_due_ns(double rate, int clients, int client, uint64_t k);
+
+/*
+ * Whether every one of slots[0..n) was taken by a request sent at or
+ * before t: then all of them were busy at t, whatever happened since.
+ */
+int workload_slots_busy_since(const workload_slot_t *slots, int n, int64_t t);
 
 /* The history's name of a kind: "write", "read" or "delete". */
 const char *workload_kind_name(workload_kind_t k);
