@@ -45,6 +45,12 @@ LIB := $(BUILD)/libmm.a
 COORD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,\
                $(filter-out $(MAINS),$(wildcard coordinator/*.c)))
 CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check*.c))
+# mm-load's run, and its pure core (what each client sends, and the history
+# line format; unit-tested).
+LOAD_CORE_OBJ := $(BUILD)/obj/experiments/workload.o \
+                 $(BUILD)/obj/experiments/history.o
+LOAD_OBJ := $(BUILD)/obj/experiments/load.o \
+            $(BUILD)/obj/experiments/sampler.o $(LOAD_CORE_OBJ)
 
 PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
             mm-genhistory mm-coordinator
@@ -83,7 +89,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN)/mm-master: $(BUILD)/obj/masters/mm_master.o $(LIB)
 $(BIN)/mm-replica: $(BUILD)/obj/replicas/mm_replica.o $(LIB)
 $(BIN)/mmctl: $(BUILD)/obj/client/mmctl.o $(LIB)
-$(BIN)/mm-load: $(BUILD)/obj/experiments/mm_load.o $(LIB)
+$(BIN)/mm-load: $(BUILD)/obj/experiments/mm_load.o $(LOAD_OBJ) $(LIB)
 $(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
@@ -95,8 +101,10 @@ $(PROG_BINS):
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-# Unit tests link the library plus, for the checker, its pure core.
-$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(CHECK_OBJ) $(LIB)
+# Unit tests link the library plus the pure cores of the checker and of
+# mm-load.
+$(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(CHECK_OBJ) \
+                       $(LOAD_CORE_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
 

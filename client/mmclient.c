@@ -81,6 +81,11 @@ int64_t mmc_send(mmc_t *c, const wire_msg_t *req)
     return rc < 0 ? rc : (int64_t)m.reqid;
 }
 
+void mmc_set_next_id(mmc_t *c, uint64_t id)
+{
+    c->next_id = id;
+}
+
 int mmc_recv(mmc_t *c, wire_msg_t *reply, int timeout_ms)
 {
     zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};

@@ -46,6 +46,15 @@ void *mmc_socket(mmc_t *c);
 int64_t mmc_send(mmc_t *c, const wire_msg_t *req);
 
 /*
+ * Makes id (> 0) the next request id; later requests count up from it.
+ * Ids are unique per connection only: each connection starts from the
+ * microsecond clock when it opens, so two connections opened 10 us apart
+ * hand out the same id once one has sent about 2,560 more requests than the
+ * other. Tests use this to make connections collide at once.
+ */
+void mmc_set_next_id(mmc_t *c, uint64_t id);
+
+/*
  * Waits up to timeout_ms (-1: forever, 0: do not wait) for the next reply
  * and decodes it into *reply. reply's key and value are borrowed: valid
  * until the next mmc_recv/mmc_call on c. Returns 0, MM_ERR_TIMEOUT, or a
