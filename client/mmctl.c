@@ -19,7 +19,9 @@
 
 #define EXIT_MISS 3
 
-/* --epoch: sent with writes (0: any epoch; see wire.h). */
+/* --epoch: sent with put, del, status and ping (0: any epoch; see
+ * wire.h). A status or ping at a primary's epoch renews its lease, as the
+ * coordinator's heartbeat does (masters/primary.c). */
 static uint32_t s_epoch;
 
 static void s_usage(FILE *out)
@@ -184,7 +186,8 @@ static int s_simple(mmc_t *c, const config_t *cfg, int timeout, const char *cmd,
         s_usage(stderr);
         return 2;
     }
-    if (req.cmd == WIRE_PUT || req.cmd == WIRE_DEL)
+    if (req.cmd == WIRE_PUT || req.cmd == WIRE_DEL || req.cmd == WIRE_STATUS ||
+        req.cmd == WIRE_PING)
         req.epoch = s_epoch;
     if (argc >= 1) {
         if (strlen(argv[0]) > MM_KEY_MAX) {

@@ -140,6 +140,10 @@ typedef struct {
     int term_checked; /* a (re)started primary has listened for a newer
                          epoch: every source heard, or liveness passed */
     int64_t started_ms;
+    int64_t confirmed_ms; /* last heard from a standby or a client at our
+                             epoch: someone still knows us as primary */
+    uint32_t newer_epoch; /* the highest epoch above ours heard from a
+                             client or follower, 0 if none */
 } primary_t;
 
 /* ---- replicas/follow.c ----------------------------------------------- */
@@ -318,6 +322,10 @@ int primary_write_refusal(node_t *n, const wire_msg_t *m, char *msg,
                           size_t cap);
 /* A (re)started primary listens for a newer epoch before taking writes. */
 void primary_start(node_t *n);
+/* The epoch a client request or a follower's HELLO/ACK carried (0: none).
+ * At our epoch it confirms we are still the primary (from a client, or a
+ * follower that is a standby); above it, it fences us. */
+void primary_heard_epoch(node_t *n, uint32_t epoch, int confirms);
 void primary_check_term(node_t *n);
 
 /* ---- replicas/follow.c ----------------------------------------------- */

@@ -191,6 +191,12 @@ static void s_ping(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
 /* One request: writes join the batch; anything else flushes it first. */
 static void s_dispatch(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
 {
+    /* A STATUS or PING at our epoch (the coordinator's heartbeat) renews
+     * a primary's lease; any request above it fences the primary. A
+     * write's own epoch confirms nothing: a write must not vouch for
+     * itself. */
+    primary_heard_epoch(n, m->epoch,
+                        m->cmd == WIRE_STATUS || m->cmd == WIRE_PING);
     if (m->cmd == WIRE_PUT || m->cmd == WIRE_DEL) {
         writer_take(n, id, m);
         return;

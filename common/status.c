@@ -131,8 +131,12 @@ static void s_acks(node_t *n)
            (unsigned long long)(p->held_tail - p->held_head),
            (unsigned long long)p->writes_unconfirmed);
     if (ps)
-        s_line(n, "writes_unprotected=%llu\n",
-               (unsigned long long)p->writes_unprotected);
+        s_line(n,
+               "writes_unprotected=%llu\nconfirmed_ms_ago=%lld\n"
+               "newer_epoch=%u\n",
+               (unsigned long long)p->writes_unprotected,
+               (long long)(tp_now_ms() - n->primary.confirmed_ms),
+               n->primary.newer_epoch);
 }
 
 void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m)

@@ -13,7 +13,15 @@
  *   - a node that hears a newer epoch adopts it, and a primary that does
  *     so knows it was replaced and demotes itself (primary_adopt_epoch);
  *   - a client request that names an epoch other than the node's is
- *     refused (the coordinator sends its epoch with every write);
+ *     refused (the coordinator sends its epoch with every request);
+ *   - a primary that has heard of a newer epoch, from a client or a
+ *     follower, refuses every write, whatever epoch the request names;
+ *   - a primary that cannot confirm it is still the primary refuses every
+ *     write (primary_write_refusal): it holds a lease, renewed each time a
+ *     standby's HELLO or ACK, or a client request (the coordinator's
+ *     heartbeat), arrives at its own epoch. A primary cut off from its
+ *     standbys and from the coordinator stops writing when the lease runs
+ *     out, which is before the coordinator can have promoted anyone else;
  *   - a primary that restarts first listens for a newer epoch before it
  *     takes writes (primary_check_term).
  *
@@ -108,6 +116,8 @@ static int s_promote(node_t *n, const wire_msg_t *m, char *msg, size_t cap)
         return rc;
     n->role = ROLE_PRIMARY;
     n->acks.standby_acked = 0;
+    n->primary.confirmed_ms = tp_now_ms(); /* the PROMOTE confirms it */
+    n->primary.newer_epoch = 0;
     log_event(LOG_INFO, "promoted", "epoch=%u old_epoch=%u own_seq=%llu",
               m->epoch, epoch,
               (unsigned long long)store_applied(n->store, n->self->id));
@@ -159,22 +169,78 @@ void primary_term_command(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     serve_reply_ok(n, id, m->reqid);
 }
 
+/* Whether another node could have been made primary in our place: the
+ * cluster file has a standby (a cluster of one primary and replicas has
+ * nobody to fail over to, so its primary never needs confirming). */
+static int s_replaceable(const node_t *n)
+{
+    int writers = 0;
+    for (int i = 0; i < n->cfg.nnodes; i++)
+        writers += config_role_streams(n->cfg.nodes[i].role);
+    return writers > 1;
+}
+
+/*
+ * How long a confirmation lasts. With a coordinator it is the time the
+ * coordinator takes to declare a silent node down (`missed` beats of
+ * `heartbeat_ms`): it detects a primary it cannot hear at about one beat
+ * after that and only then promotes, so the old primary has stopped
+ * writing first. Without one, promotion is by hand, and the lease is the
+ * node's own liveness window.
+ */
+static int64_t s_lease_ms(const node_t *n)
+{
+    if (n->cfg.coord.present)
+        return (int64_t)n->cfg.coord.heartbeat_ms * n->cfg.coord.missed;
+    return (int64_t)n->cfg.heartbeat_ms * n->cfg.liveness;
+}
+
+void primary_heard_epoch(node_t *n, uint32_t epoch, int confirms)
+{
+    uint32_t own = store_epoch(n->store);
+    if (n->role != ROLE_PRIMARY || epoch == 0)
+        return;
+    if (epoch == own && confirms) {
+        n->primary.confirmed_ms = tp_now_ms();
+    } else if (epoch > own && epoch > n->primary.newer_epoch) {
+        n->primary.newer_epoch = epoch;
+        log_event(LOG_WARN, "fenced", "epoch=%u newer_epoch=%u", own, epoch);
+    }
+}
+
 int primary_write_refusal(node_t *n, const wire_msg_t *m, char *msg, size_t cap)
 {
-    if (n->role == ROLE_PRIMARY && !n->primary.term_checked) {
+    uint32_t own = store_epoch(n->store);
+    if (m->epoch && m->epoch != own) {
+        /* Epoch 0 means "any" (mmctl, mm-load). A coordinator sends its
+         * epoch: an older one is a stale client, a newer one means this
+         * node has been replaced and must not write. */
+        snprintf(msg, cap, "epoch %u refused: %s is at epoch %u (%s)", m->epoch,
+                 n->self->name, own,
+                 m->epoch < own ? "stale request" : "this node was replaced");
+        return MM_ERR_STATE;
+    }
+    if (n->role != ROLE_PRIMARY)
+        return 0;
+    if (!n->primary.term_checked) {
         snprintf(msg, cap,
                  "just started: checking that no newer primary exists; "
                  "not applied, try again");
         return MM_ERR_STATE;
     }
-    if (m->epoch && m->epoch != store_epoch(n->store)) {
-        /* Epoch 0 means "any" (mmctl, mm-load). A coordinator sends its
-         * epoch: an older one is a stale client, a newer one means this
-         * node has been replaced and must not write. */
-        snprintf(msg, cap, "epoch %u refused: %s is at epoch %u (%s)", m->epoch,
-                 n->self->name, store_epoch(n->store),
-                 m->epoch < store_epoch(n->store) ? "stale request"
-                                                  : "this node was replaced");
+    if (n->primary.newer_epoch > own) {
+        snprintf(msg, cap,
+                 "%s has heard of epoch %u: a newer primary exists; not "
+                 "applied, send writes to the new primary",
+                 n->self->name, n->primary.newer_epoch);
+        return MM_ERR_STATE;
+    }
+    int64_t quiet = tp_now_ms() - n->primary.confirmed_ms;
+    if (s_replaceable(n) && quiet > s_lease_ms(n)) {
+        snprintf(msg, cap,
+                 "%s cannot confirm it is still the primary: no standby or "
+                 "coordinator heard at epoch %u for %lld ms; not applied",
+                 n->self->name, own, (long long)quiet);
         return MM_ERR_STATE;
     }
     return 0;
@@ -189,6 +255,10 @@ void primary_start(node_t *n)
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
         empty &= store_applied(n->store, o) == 0;
     n->primary.term_checked = empty;
+    /* The same goes for the lease: a primary starting a new cluster is
+     * confirmed by the cluster file; a restarted one waits to hear a
+     * standby or the coordinator at its epoch. */
+    n->primary.confirmed_ms = empty ? n->primary.started_ms : 0;
 }
 
 /*

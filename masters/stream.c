@@ -136,6 +136,8 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
     f->heard_ms = f->progress_ms = tp_now_ms();
     if (f->standby)
         f->caught_up = vec[n->self->id] >= store_applied(n->store, n->self->id);
+    /* A standby following us at our epoch has not been promoted. */
+    primary_heard_epoch(n, m->epoch, f->standby);
     /* What the follower already holds counts as confirmed. */
     acks_follower_applied(n, f, vec[n->self->id]);
     log_event(LOG_INFO, "follower_hello",
@@ -182,6 +184,7 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
         return;
     int64_t now_ms = tp_now_ms();
     f->heard_ms = now_ms;
+    primary_heard_epoch(n, m->epoch, f->standby);
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
         if (!(mask & node_bit(o)) || vec[o] <= f->acked[o])
             continue;

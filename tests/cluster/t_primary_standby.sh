@@ -1,5 +1,7 @@
 # Primary and standby with ack = standby: writes wait for the standby; a
 # standby that stops confirming makes writes "outcome unknown", never OK;
+# with neither standby nor coordinator to confirm it, the primary's lease
+# runs out and it refuses writes until a client at its epoch confirms it;
 # kill -9 the primary under load and promote the standby: no acknowledged
 # write is lost, writes resume on the new primary, stale-epoch writes are
 # refused, and the restarted old primary rejoins as a standby that refuses
@@ -27,9 +29,16 @@ cluster pause s1
 out=$(mmctl --node p1 put frozen v 2>&1) && fail "a write was acknowledged with the standby frozen"
 [[ $out == *"outcome unknown"* ]] || fail "expected 'outcome unknown', got: $out"
 say "standby frozen: ${out#mmctl: put: }"
-# Still frozen after the primary gave it up (liveness): writes are
-# acknowledged without it (degraded mode, counted in STATUS).
+# Still frozen after the primary's lease ran out: with no standby and no
+# coordinator to confirm it is still the primary, p1 refuses writes that
+# name no epoch (someone may have promoted s1 meanwhile). A status at its
+# epoch confirms it (as the coordinator's heartbeats do): then writes are
+# acknowledged without the standby (degraded mode, counted in STATUS).
 sleep 0.5
+out=$(mmctl --node p1 put unconfirmed v 2>&1) && fail "p1 took a write with no standby or client to confirm it"
+[[ $out == *"cannot confirm it is still the primary"* ]] || fail "unclear lease refusal: $out"
+say "lease ran out: ${out#mmctl: put: }"
+mmctl --node p1 --epoch 1 status >/dev/null
 mmctl --node p1 put degraded v >/dev/null || fail "no write accepted in degraded mode"
 [ "$(mmctl --node p1 status | sed -n 's/^writes_unprotected=//p')" -ge 1 ] ||
     fail "the write acknowledged without a standby was not counted"
@@ -54,6 +63,7 @@ mmctl --node s1 promote 2 >/dev/null
 got=$(applied_of s1 p1)
 [ "$got" -ge "$acked" ] || fail "p1 acknowledged seq $acked before it died but s1 has only $got"
 say "promoted s1 to epoch 2: it holds every write p1 acknowledged (seq $acked, has $got)"
+mmctl --node s1 --epoch 2 status >/dev/null # what the coordinator's beat does
 mmctl --node s1 put after failover >/dev/null || fail "the new primary refused a write"
 out=$(mmctl --node s1 --epoch 1 put k v 2>&1) && fail "a write from epoch 1 was accepted"
 [[ $out == *"stale request"* ]] || fail "unclear stale-epoch refusal: $out"
