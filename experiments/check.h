@@ -158,7 +158,7 @@ int check_begin_dump(check_t *c, const char *node, char *err, size_t errlen);
 
 /*
  * Feeds one `mmctl dump` line (key TAB value TAB stamp TAB origin, escaped
- * as in mmclient.h) of the node begun last. Returns 0, MM_ERR_STATE if no
+ * as in dump.h) of the node begun last. Returns 0, MM_ERR_STATE if no
  * dump was begun, or MM_ERR_CORRUPT (counted, skipped, reason in err).
  */
 int check_feed_dump_line(check_t *c, const char *line, size_t len, char *err,

@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hlc.h"
-#include "mmclient.h"
+#include "dump.h"
 #include "record.h"
 
 #define NNODES 4
