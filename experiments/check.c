@@ -13,10 +13,11 @@
  *     in O(1).
  *  2. Read the finals (check_dump.c). Each dump line is matched to the
  *     write that produced it: by value (values are unique per run), or for
- *     a tombstone by its pair.
- *  3. Finish: counts and availability, stale reads and session guarantees
- *     (one sweep in time order), lost writes per node, divergence, fault
- *     windows, lag, convergence, the series, thresholds.
+ *     a tombstone by its pair once every write is known (check_pairs.c).
+ *  3. Finish: counts and availability, shared pairs, stale reads and
+ *     session guarantees (one sweep in time order), real-time order
+ *     inversions, lost writes per node, divergence, fault windows, lag,
+ *     convergence, the series, thresholds.
  *
  * The checker orders pairs itself (check__pair_cmp) rather than calling
  * lww.c: it must not trust the code it judges.
@@ -179,39 +180,6 @@ static int s_value_eq(const check_t *c, uint32_t v, const void *probe)
     return strlen(s) == b->len && !memcmp(s, b->s, b->len);
 }
 
-typedef struct {
-    mm_stamp_t stamp;
-    uint16_t origin;
-} check__pair_t;
-
-static int s_pairop_eq(const check_t *c, uint32_t v, const void *probe)
-{
-    const check__pair_t *p = probe;
-    return c->ops[v].stamp == p->stamp && c->ops[v].origin == p->origin;
-}
-
-static uint64_t s_pair_hash(mm_stamp_t stamp, uint16_t origin)
-{
-    return stamp * 31 + origin;
-}
-
-int check__pair_add(check_t *c, uint32_t op)
-{
-    const check__op_t *o = &c->ops[op];
-    check__pair_t pr = {o->stamp, o->origin};
-    uint64_t h = s_pair_hash(o->stamp, o->origin);
-    if (check__map_get(c, &c->pairmap, h, s_pairop_eq, &pr) != NONE)
-        return 0; /* keep the first write with this pair */
-    return check__map_put(&c->pairmap, h, op);
-}
-
-uint32_t check__pair_find(const check_t *c, mm_stamp_t stamp, uint16_t origin)
-{
-    check__pair_t pr = {stamp, origin};
-    return check__map_get(c, &c->pairmap, s_pair_hash(stamp, origin),
-                          s_pairop_eq, &pr);
-}
-
 /* Copies bytes into the arena, NUL-terminated; the offset in *off. */
 int check__arena_add(check_t *c, const char *s, size_t len, uint32_t *off)
 {
@@ -334,8 +302,7 @@ check_t *check_new(const check_opts_t *o, char *err, size_t errlen)
     c->latency_rows = o->latency_rows > 0 ? (size_t)o->latency_rows : 50000;
     c->dump_node = -1;
     if (check__map_init(&c->keymap, 1024) < 0 ||
-        check__map_init(&c->valmap, 1024) < 0 ||
-        check__map_init(&c->pairmap, 1024) < 0)
+        check__map_init(&c->valmap, 1024) < 0)
         goto fail;
     return c;
 fail:
@@ -354,7 +321,7 @@ void check_destroy(check_t **cp)
     free(c->keys);
     check__map_free(&c->keymap);
     check__map_free(&c->valmap);
-    check__map_free(&c->pairmap);
+    free(c->skips);
     for (size_t i = 0; i < c->nclients; i++)
         free(c->clients[i].v);
     free(c->clients);
@@ -448,35 +415,40 @@ int check__bykey(const check_t *c, check__bykey_t *b)
     return 0;
 }
 
-/* -------------------------------------------------------------- finish */
-
-/* A read that returned a tombstone names its delete by pair. */
-static void s_reads_of_tombstones(check_t *c)
+uint32_t *check__ops_copy(const check_t *c, const check__bykey_t *b)
 {
-    for (size_t i = 0; i < c->nops; i++) {
-        check__op_t *op = &c->ops[i];
-        if (op->f != CHECK_OP_READ || op->out != OUT_OK || op->src != NONE ||
-            (op->stamp == 0 && op->origin == 0))
-            continue;
-        uint32_t w = check__pair_find(c, op->stamp, op->origin);
-        if (w != NONE && c->ops[w].key == op->key)
-            op->src = w;
-    }
+    size_t n = b->start[c->nkeys];
+    uint32_t *v = malloc((n ? n : 1) * sizeof *v);
+    if (v)
+        memcpy(v, b->ops, n * sizeof *v);
+    return v;
 }
+
+/* -------------------------------------------------------------- finish */
 
 /* The analyses that need each key's acknowledged writes. */
 static int s_per_key(check_t *c)
 {
-    check__bykey_t b = {0};
-    int rc = check__bykey(c, &b);
+    check__bykey_t inv = {0}, bp = {0};
+    int rc = check__bykey(c, &inv);
     if (rc == 0)
-        rc = check__reads(c, &b);
+        rc = check__bypair(c, &inv, &bp);
+    if (rc == 0)
+        rc = check__shared_pairs(c, &inv);
     if (rc == 0) {
-        check__overwritten(c, &b);
-        check__lost(c, &b);
+        check__tombstones(c, &bp);
+        rc = check__reads(c, &bp);
     }
-    free(b.start);
-    free(b.ops);
+    if (rc == 0)
+        rc = check__inversions(c, &inv);
+    if (rc == 0) {
+        check__overwritten(c, &inv);
+        check__lost(c, &inv);
+    }
+    free(inv.start);
+    free(inv.ops);
+    free(bp.start);
+    free(bp.ops);
     return rc;
 }
 
@@ -490,7 +462,6 @@ int check_finish(check_t *c)
     c->t0 = c->have_t ? c->t_min : 0;
     if (!c->have_t)
         c->t_max = 0;
-    s_reads_of_tombstones(c);
     /* The order matters where a step reads another's marks: the counts
      * find the first invoke and last completion the gap and throughput
      * measure from; the windows count the reads and writes that the read
@@ -528,9 +499,10 @@ const check_window_t *check_window(const check_t *c, size_t i)
 const char *check_anomaly_name(check_anomaly_t a)
 {
     static const char *const names[] = {
-        "stale_reads",    "ryw_violations",        "monotonic_read_violations",
-        "lost_missing",   "lost_stale_final",      "lost_realtime_reordered",
-        "divergent_keys", "overwritten_concurrent"};
+        "stale_reads",    "ryw_violations",         "monotonic_read_violations",
+        "lost_missing",   "lost_stale_final",       "lost_realtime_reordered",
+        "divergent_keys", "overwritten_concurrent", "realtime_inversions",
+        "shared_pairs"};
     return a < CHECK_ANOMALIES ? names[a] : "?";
 }
 

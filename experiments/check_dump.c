@@ -1,7 +1,8 @@
 /*
  * check_dump.c - the dump reader: each node's final state (`mmctl dump`
  * lines, common/dump.h), matched to the write that produced each record:
- * by value (values are unique per run), or for a tombstone by its pair.
+ * by value (values are unique per run), or for a tombstone by its pair
+ * (at the end, in check_pairs.c, when every write is known).
  * docs/metrics.md (lost writes) says how a final record names its write.
  *
  * The first dump line seals the history: what never completed becomes an
@@ -89,17 +90,14 @@ int check_begin_dump(check_t *c, const char *node, char *err, size_t errlen)
     return 0;
 }
 
-/* Which write made a final record: see docs/metrics.md, lost writes. */
-static uint32_t s_final_source(const check_t *c, uint32_t key, int tomb,
-                               const char *v, size_t vlen, mm_stamp_t stamp,
-                               uint16_t origin)
+/*
+ * Which write made a final value: see docs/metrics.md, lost writes. A
+ * tombstone's delete is found by pair once every write is known
+ * (check__tombstones()).
+ */
+static uint32_t s_value_source(const check_t *c, uint32_t key, const char *v,
+                               size_t vlen)
 {
-    if (tomb) {
-        uint32_t d = check__pair_find(c, stamp, origin);
-        if (d != NONE && c->ops[d].key == key && c->ops[d].f == CHECK_OP_DELETE)
-            return d;
-        return (c->keys[key].flags & KEY_INFO_DELETE) ? SRC_SOME_DELETE : NONE;
-    }
     uint32_t w = check__value_find(c, key, v, vlen);
     if (w != NONE && (c->ops[w].out == OUT_OK || c->ops[w].out == OUT_INFO))
         return w;
@@ -157,7 +155,7 @@ int check_feed_dump_line(check_t *c, const char *line, size_t len, char *err,
     f->stamp = d.stamp;
     f->origin = origin;
     f->vhash = tomb ? 0 : check__hash(d.value, d.vlen);
-    f->src = s_final_source(c, key, tomb, d.value, d.vlen, d.stamp, origin);
+    f->src = tomb ? NONE : s_value_source(c, key, d.value, d.vlen);
     return 0;
 bad:
     c->r.dump_errors++;

@@ -5,7 +5,8 @@
  * (load_end, converged) and status samples.
  *
  * A line is parsed by cJSON (Debian's libcjson), then its fields are read
- * into a check__line_t and dispatched on "type". A line that does not
+ * into a check__line_t and dispatched on "type": invoke, ok, fail, info
+ * and skip are operations; status, fault and run are not. A line that does not
  * parse or does not make sense (an unknown node, a completion nobody
  * invoked, an ok write without a stamp) is counted in history_errors,
  * described in err and skipped; the check goes on.
@@ -40,6 +41,7 @@ typedef struct {
     const char *aname[MM_MAX_NODES];
     uint64_t aval[MM_MAX_NODES];
     char stamp_buf[32]; /* a stamp given as a bare number, as text */
+    char origin_buf[8]; /* an origin given as its id, as text */
     const char *why;    /* why a field's value was refused, if not obvious */
 } check__line_t;
 
@@ -126,7 +128,6 @@ static const char **s_slot(check__line_t *L, const char *name)
         {"type", offsetof(check__line_t, type)},
         {"f", offsetof(check__line_t, f)},
         {"node", offsetof(check__line_t, node)},
-        {"origin", offsetof(check__line_t, origin)},
         {"action", offsetof(check__line_t, action)},
         {"fault", offsetof(check__line_t, fault)},
         {"desc", offsetof(check__line_t, desc)},
@@ -136,6 +137,19 @@ static const char **s_slot(check__line_t *L, const char *name)
         if (name[0] == slots[i].name[0] && !strcmp(name, slots[i].name))
             return (const char **)((char *)L + slots[i].off);
     return NULL;
+}
+
+/* An origin: a node name, null, or a bare number, the node's id. */
+static int s_origin(const cJSON *it, check__line_t *L)
+{
+    if (!cJSON_IsNumber(it))
+        return s_str_or_null(it, &L->origin, NULL);
+    double d = it->valuedouble;
+    if (!(d >= 0 && d <= 65535) || d != floor(d))
+        return -1;
+    snprintf(L->origin_buf, sizeof L->origin_buf, "%.0f", d);
+    L->origin = L->origin_buf;
+    return 0;
 }
 
 /* Reads one field of the line; unknown fields are ignored. */
@@ -156,6 +170,8 @@ static int s_field(const cJSON *it, check__line_t *L)
         return s_stamp(it, L);
     if (!strcmp(name, "applied"))
         return s_applied(it, L);
+    if (!strcmp(name, "origin"))
+        return s_origin(it, L);
     const char **slot = s_slot(L, name);
     return slot ? s_str_or_null(it, slot, NULL) : 0;
 }
@@ -305,12 +321,25 @@ static int s_on_complete(check_t *c, const check__line_t *L, int f, int out,
     op->origin = origin;
     if (f == CHECK_OP_READ) {
         if (!L->value)
-            op->flags |= OPF_VALUE_NULL;
+            op->flags |= OPF_VALUE_NULL; /* check_pairs.c finds its delete */
         else
             op->src = check__value_find(c, key, L->value, L->value_len);
-        return 0;
     }
-    return check__pair_add(c, i);
+    return 0;
+}
+
+/*
+ * A skip line: an open-loop client's scheduled operation that it could
+ * not send (every slot busy). It opens nothing; it counts against
+ * availability at its scheduled time.
+ */
+static int s_on_skip(check_t *c, const check__line_t *L, int f)
+{
+    if (check__grow((void **)&c->skips, &c->capskips, c->nskips + 1,
+                    sizeof *c->skips) < 0)
+        return -ENOMEM;
+    c->skips[c->nskips++] = (check__skip_t){L->t, (uint8_t)f};
+    return 0;
 }
 
 static int s_on_op(check_t *c, const check__line_t *L, char *err, size_t errlen)
@@ -333,6 +362,8 @@ static int s_on_op(check_t *c, const check__line_t *L, char *err, size_t errlen)
                           L->node ? L->node : "(none)");
     if (!strcmp(L->type, "invoke"))
         return s_on_invoke(c, L, f, node, err, errlen);
+    if (!strcmp(L->type, "skip"))
+        return s_on_skip(c, L, f);
     int out = !strcmp(L->type, "ok")     ? OUT_OK
               : !strcmp(L->type, "fail") ? OUT_FAIL
                                          : OUT_INFO;
@@ -451,7 +482,8 @@ int check_feed_history_line(check_t *c, const char *line, size_t len, char *err,
         rc = check__err(err, errlen, MM_ERR_CORRUPT, "no \"type\"");
     if (rc == 0) {
         if (!strcmp(L.type, "invoke") || !strcmp(L.type, "ok") ||
-            !strcmp(L.type, "fail") || !strcmp(L.type, "info"))
+            !strcmp(L.type, "fail") || !strcmp(L.type, "info") ||
+            !strcmp(L.type, "skip"))
             rc = s_on_op(c, &L, err, errlen);
         else if (!strcmp(L.type, "status"))
             rc = s_on_status(c, &L, err, errlen);

@@ -11,11 +11,13 @@
  *     check_history.c     the history reader: JSON lines -> operations,
  *                         faults, run events, status samples
  *     check_dump.c        the dump reader: final records and their writes
+ *     check_pairs.c       writes by pair: tombstones' deletes, shared pairs
  *     check_witness.c     the sentences that explain an anomaly
  *     check_avail.c       operation counts, availability, fault windows,
  *                         the longest write gap
  *     check_reads.c       stale reads, read-your-writes, monotonic reads
  *     check_lost.c        lost acknowledged writes, concurrent overwrites
+ *     check_order.c       real-time order inversions
  *     check_converge.c    divergent keys, convergence time
  *     check_lag.c         replication lag from status samples
  *     check_speed.c       throughput and latency
@@ -102,6 +104,13 @@ typedef struct {
     size_t n, cap;
 } check__samples_t;
 
+/* A skip line: an operation an open-loop client scheduled but could not
+ * send. It counts against availability at its scheduled time. */
+typedef struct {
+    int64_t t;
+    uint8_t f;
+} check__skip_t;
+
 typedef struct {
     check_window_t pub;
     int64_t start, stop; /* stop < 0: still open at the end */
@@ -158,7 +167,9 @@ struct check {
     size_t narena, caparena;
     check__key_t *keys;
     size_t nkeys, capkeys;
-    check__map_t keymap, valmap, pairmap;
+    check__map_t keymap, valmap;
+    check__skip_t *skips; /* skip lines, in line order */
+    size_t nskips, capskips;
     check__u32vec_t *clients; /* open operations, by client id */
     size_t nclients;
     check__window_t *win;
@@ -236,11 +247,6 @@ int check__value_add(check_t *c, uint32_t op);
 uint32_t check__value_find(const check_t *c, uint32_t key, const char *s,
                            size_t len);
 
-/* Remembers op (an ok write or delete) under its pair / finds the first
- * operation recorded with that pair, or NONE. */
-int check__pair_add(check_t *c, uint32_t op);
-uint32_t check__pair_find(const check_t *c, mm_stamp_t stamp, uint16_t origin);
-
 /* A node's index in --nodes order, or -1. */
 int check__node_index(const check_t *c, const char *name);
 
@@ -256,12 +262,28 @@ int check__finals_fit(check_t *c, size_t nkeys);
 check__final_t *check__final(const check_t *c, uint32_t key, int node);
 
 /* check.c: the acknowledged writes and deletes of each key, in invoke
- * order. Caller frees start and ops. */
+ * order (check_pairs.c re-sorts a copy by pair). Caller frees start and
+ * ops. */
 typedef struct {
     uint32_t *start; /* [nkeys + 1]: key k's writes are ops[start[k]..] */
     uint32_t *ops;
 } check__bykey_t;
 int check__bykey(const check_t *c, check__bykey_t *b);
+/* A copy of b->ops (to sort another way), or NULL. Caller frees it. */
+uint32_t *check__ops_copy(const check_t *c, const check__bykey_t *b);
+
+/* check_pairs.c: inv's writes re-sorted by pair, per key; the first of
+ * the m writes v (sorted by pair) at or (above) past pair (st, o); final
+ * and read tombstones named by their delete; shared pairs counted. */
+int check__bypair(const check_t *c, const check__bykey_t *inv,
+                  check__bykey_t *out);
+uint32_t check__lower(const check_t *c, const uint32_t *v, uint32_t m,
+                      mm_stamp_t st, uint16_t o, int above);
+void check__tombstones(check_t *c, const check__bykey_t *bp);
+int check__shared_pairs(check_t *c, const check__bykey_t *inv);
+
+/* check_order.c: real-time order inversions (inv: invoke order). */
+int check__inversions(check_t *c, const check__bykey_t *inv);
 
 /* check_avail.c */
 double check__ratio(uint64_t ok, uint64_t all);
@@ -269,8 +291,8 @@ void check__counts(check_t *c);
 int check__write_gap(check_t *c);
 void check__windows(check_t *c);
 
-/* check_reads.c: stale reads and session guarantees. */
-int check__reads(check_t *c, const check__bykey_t *b);
+/* check_reads.c: stale reads and session guarantees (bp: pair order). */
+int check__reads(check_t *c, const check__bykey_t *bp);
 
 /* check_lost.c */
 void check__overwritten(check_t *c, const check__bykey_t *b);

@@ -10,7 +10,6 @@
  * finished first" is O(log n). Per (client, key) the sweep keeps the
  * client's latest own write and the newest pair it has read.
  */
-#define _GNU_SOURCE /* qsort_r: a sort with a context, no globals */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +27,6 @@ typedef struct {
     uint32_t own;     /* the client's latest acknowledged write of the key */
     uint32_t maxread; /* its read with the highest pair, completed */
 } s_pk_t;
-
-static int s_pair_sort_cmp(const void *a, const void *b, void *ctx)
-{
-    const check_t *c = ctx;
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    int cmp = check__op_pair_cmp(&c->ops[x], &c->ops[y]);
-    return cmp ? cmp : (x < y ? -1 : x > y);
-}
 
 static int s_ev_cmp(const void *a, const void *b)
 {
@@ -92,22 +83,6 @@ static s_seg_t s_seg_query(const check_t *c, const s_seg_t *t, uint32_t m,
             res = s_seg_join(c, res, t[--r]);
     }
     return res;
-}
-
-/* The first of the m writes v (sorted by pair) whose pair is above. */
-static uint32_t s_upper(const check_t *c, const uint32_t *v, uint32_t m,
-                        mm_stamp_t st, uint16_t o)
-{
-    uint32_t lo = 0, hi = m;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        const check__op_t *w = &c->ops[v[mid]];
-        if (check__pair_cmp(w->stamp, w->origin, st, o) <= 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
 }
 
 static s_pk_t *s_pk(check__map_t *m, s_pk_t **pks, size_t *npk, size_t *cappk,
@@ -186,8 +161,7 @@ static void s_on_monotonic(check_t *c, uint32_t r, uint32_t r0)
 
 /* What the sweep works on. */
 typedef struct {
-    uint32_t *byp;  /* each key's ok writes sorted by pair (b's layout) */
-    uint32_t *rank; /* [op]: a write's position in its key's byp */
+    uint32_t *rank; /* [op]: a write's position in its key's pair order */
     s_seg_t *seg;   /* the trees, key k's at seg + 2 * start[k] */
     s_ev_t *ev;
     size_t nev;
@@ -199,7 +173,6 @@ typedef struct {
 
 static void s_sweep_free(s_sweep_t *w)
 {
-    free(w->byp);
     free(w->rank);
     free(w->seg);
     free(w->ev);
@@ -208,33 +181,26 @@ static void s_sweep_free(s_sweep_t *w)
     free(w->hv);
 }
 
-/* Sorts each key's writes by pair and lists the events in time order. */
+/* Ranks each key's writes by pair and lists the events in time order. */
 static int s_sweep_init(check_t *c, const check__bykey_t *b, s_sweep_t *w)
 {
     size_t total = b->start[c->nkeys], nev = 0;
     for (size_t i = 0; i < c->nops; i++)
         if (c->ops[i].out == OUT_OK)
             nev += c->ops[i].f == CHECK_OP_READ ? 2 : 1;
-    w->byp = malloc((total ? total : 1) * sizeof *w->byp);
     w->rank = malloc((c->nops ? c->nops : 1) * sizeof *w->rank);
     w->seg = malloc((2 * total + 1) * sizeof *w->seg);
     w->ev = malloc((nev ? nev : 1) * sizeof *w->ev);
     w->hv = calloc(2, sizeof *w->hv);
     w->hms = w->hv ? w->hv + 1 : NULL;
-    if (!w->byp || !w->rank || !w->seg || !w->ev || !w->hv ||
+    if (!w->rank || !w->seg || !w->ev || !w->hv ||
         check__map_init(&w->pkmap, 1024) < 0)
         return -ENOMEM;
     for (size_t i = 0; i < 2 * total + 1; i++)
         w->seg[i] = (s_seg_t){0, NONE};
-    memcpy(w->byp, b->ops, total * sizeof *w->byp);
-    for (size_t k = 0; k < c->nkeys; k++) {
-        uint32_t *v = w->byp + b->start[k];
-        uint32_t m = b->start[k + 1] - b->start[k];
-        if (m > 1)
-            qsort_r(v, m, sizeof *v, s_pair_sort_cmp, c);
-        for (uint32_t i = 0; i < m; i++)
-            w->rank[v[i]] = i;
-    }
+    for (size_t k = 0; k < c->nkeys; k++)
+        for (uint32_t i = b->start[k]; i < b->start[k + 1]; i++)
+            w->rank[b->ops[i]] = i - b->start[k];
     size_t n = 0;
     for (uint32_t i = 0; i < c->nops; i++) {
         const check__op_t *op = &c->ops[i];
@@ -258,7 +224,7 @@ static int s_sweep_init(check_t *c, const check__bykey_t *b, s_sweep_t *w)
 
 /*
  * Stale reads, read-your-writes and monotonic reads, in one pass over the
- * events in time order. b lists each key's ok writes.
+ * events in time order. b lists each key's ok writes in pair order.
  */
 int check__reads(check_t *c, const check__bykey_t *b)
 {
@@ -282,7 +248,8 @@ int check__reads(check_t *c, const check__bykey_t *b)
                 pk->maxread = i;
         } else {
             /* EV_READ_CHECK: the state when the read was invoked. */
-            uint32_t ub = s_upper(c, w.byp + start, m, op->stamp, op->origin);
+            uint32_t ub =
+                check__lower(c, b->ops + start, m, op->stamp, op->origin, 1);
             s_seg_t q = s_seg_query(c, tree, m, ub, m);
             if (q.n > 0)
                 s_on_stale(c, i, q.n, q.first, w.hv, w.hms);

@@ -68,9 +68,10 @@ static double s_mv(const check_t *c, const char *path)
 
 static void s_json_counts(FILE *out, const char *name, const check_counts_t *k)
 {
-    fprintf(out, "\"%s\":{\"ok\":%llu,\"fail\":%llu,\"info\":%llu}", name,
-            (unsigned long long)k->ok, (unsigned long long)k->fail,
-            (unsigned long long)k->info);
+    fprintf(out,
+            "\"%s\":{\"ok\":%llu,\"fail\":%llu,\"info\":%llu,\"skip\":%llu}",
+            name, (unsigned long long)k->ok, (unsigned long long)k->fail,
+            (unsigned long long)k->info, (unsigned long long)k->skip);
 }
 
 /* The run, the input and the operation counts. */
@@ -92,9 +93,10 @@ static void s_head(const check_t *c, FILE *out)
     }
     fprintf(out,
             "],\"history_lines\":%llu,\"history_errors\":%llu,"
-            "\"dump_errors\":%llu,\"dumped_nodes\":%d,",
+            "\"shared_pairs\":%llu,\"dump_errors\":%llu,\"dumped_nodes\":%d,",
             (unsigned long long)r->history_lines,
             (unsigned long long)r->history_errors,
+            (unsigned long long)r->shared_pairs,
             (unsigned long long)r->dump_errors, r->dumped_nodes);
     s_jkv(out, "duration_s", r->duration_s, 0);
     fputs(",\"ops\":{", out);
@@ -103,7 +105,8 @@ static void s_head(const check_t *c, FILE *out)
     s_json_counts(out, "read", &r->ops[CHECK_OP_READ]);
     fputc(',', out);
     s_json_counts(out, "delete", &r->ops[CHECK_OP_DELETE]);
-    fprintf(out, ",\"unfinished\":%llu},", (unsigned long long)r->unfinished);
+    fprintf(out, ",\"unfinished\":%llu,\"skipped\":%llu},",
+            (unsigned long long)r->unfinished, (unsigned long long)r->skipped);
 }
 
 /* "availability" and "windows". */
@@ -122,6 +125,7 @@ static void s_availability(const check_t *c, FILE *out)
     fputc('}', out);
     s_jkv(out, "longest_write_gap_ms", r->longest_write_gap_ms, 1);
     s_jkv(out, "longest_write_gap_start_s", r->longest_write_gap_start_s, 1);
+    s_jkv(out, "write_outage_s", r->write_outage_s, 1);
     fputs("},\"windows\":[", out);
     for (size_t k = 0; k < c->nwin; k++) {
         const check_window_t *w = &c->win[k].pub;
@@ -134,14 +138,15 @@ static void s_availability(const check_t *c, FILE *out)
         s_jkv(out, "stop_s", w->stop_s, 1);
         s_jkv(out, "write", w->avail_write, 1);
         s_jkv(out, "read", w->avail_read, 1);
-        fprintf(out, ",\"stale_reads\":%llu,\"lost_writes\":%llu}",
-                (unsigned long long)w->stale_reads,
-                (unsigned long long)w->lost_writes);
+        fprintf(
+            out, ",\"stale_reads\":%llu,\"lost_writes\":%llu,\"skipped\":%llu}",
+            (unsigned long long)w->stale_reads,
+            (unsigned long long)w->lost_writes, (unsigned long long)w->skipped);
     }
     fputs("],", out);
 }
 
-/* "lost_writes", with every dumped node's counts. */
+/* "lost_writes", with every dumped node's counts, and "consistency". */
 static void s_lost(const check_t *c, FILE *out)
 {
     const check_results_t *r = &c->r;
@@ -169,7 +174,11 @@ static void s_lost(const check_t *c, FILE *out)
                 (unsigned long long)v[3]);
         first = 0;
     }
-    fputs("}},", out);
+    fputs("}},\"consistency\":{", out);
+    s_jkv(out, "realtime_inversions", (double)r->realtime_inversions, 0);
+    s_jkv(out, "realtime_inversions_per_1k_writes",
+          r->realtime_inversions_per_1k, 1);
+    fputs("},", out);
 }
 
 /* Reads, convergence, lag, throughput and latency. */

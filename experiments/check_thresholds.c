@@ -49,6 +49,10 @@ static const s_metric_t s_metrics[] = {
     MD("availability.by_op.read", avail_op[CHECK_OP_READ]),
     MD("availability.by_op.delete", avail_op[CHECK_OP_DELETE]),
     MD("availability.longest_write_gap_ms", longest_write_gap_ms),
+    MD("availability.write_outage_s", write_outage_s),
+    MU("consistency.realtime_inversions", realtime_inversions),
+    MD("consistency.realtime_inversions_per_1k_writes",
+       realtime_inversions_per_1k),
     MDUMP("lost_writes.total", lost_total),
     MDUMP("lost_writes.missing", lost_missing),
     MDUMP("lost_writes.stale_final", lost_stale_final),
@@ -79,6 +83,8 @@ static const s_metric_t s_metrics[] = {
     MD("latency_ms.delete.p50", latency_op_ms[CHECK_OP_DELETE][0]),
     MD("latency_ms.delete.p99", latency_op_ms[CHECK_OP_DELETE][1]),
     MU("history_errors", history_errors),
+    MU("shared_pairs", shared_pairs),
+    MU("ops.skipped", skipped),
     MU("dump_errors", dump_errors),
 };
 #define NMETRICS (sizeof s_metrics / sizeof s_metrics[0])
@@ -196,14 +202,18 @@ int check_add_threshold(check_t *c, const char *text, char *err, size_t errlen)
 
 void check__thresholds(check_t *c)
 {
-    /* The two safety properties every run must keep, unless a threshold
-     * of the caller names the metric or, for lost writes, any of its
-     * classes: a scenario built to show LWW losing writes says which
-     * classes it tolerates (say, lost_writes.missing <= 0 alone). */
+    /* What every run must keep unless one of the caller's thresholds
+     * names the metric (for lost writes, any of its classes: a scenario
+     * built to show LWW losing writes says which classes it tolerates,
+     * say lost_writes.missing <= 0 alone): no lost writes, no divergence,
+     * and a history that could be read in full, since a metric computed
+     * over a history with skipped or contradictory lines is not one to
+     * trust. */
     static const char *const defaults[] = {"lost_writes.total",
-                                           "divergent_keys"};
-    static const char *const families[] = {"lost_writes.", "divergent_keys"};
-    for (size_t d = 0; d < 2; d++) {
+                                           "divergent_keys", "history_errors"};
+    static const char *const families[] = {"lost_writes.", "divergent_keys",
+                                           "history_errors"};
+    for (size_t d = 0; d < 3; d++) {
         int named = 0;
         for (size_t i = 0; i < c->nth && !named; i++)
             named = !c->th[i].is_default &&
