@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cJSON.h>
@@ -118,27 +117,6 @@ static int s_stamp(const cJSON *it, check__line_t *L)
     return 0;
 }
 
-/* The string fields, each with its slot in a check__line_t. */
-static const char **s_slot(check__line_t *L, const char *name)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } slots[] = {
-        {"type", offsetof(check__line_t, type)},
-        {"f", offsetof(check__line_t, f)},
-        {"node", offsetof(check__line_t, node)},
-        {"action", offsetof(check__line_t, action)},
-        {"fault", offsetof(check__line_t, fault)},
-        {"desc", offsetof(check__line_t, desc)},
-        {"event", offsetof(check__line_t, event)},
-    };
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-        if (name[0] == slots[i].name[0] && !strcmp(name, slots[i].name))
-            return (const char **)((char *)L + slots[i].off);
-    return NULL;
-}
-
 /* An origin: a node name, null, or a bare number, the node's id. */
 static int s_origin(const cJSON *it, check__line_t *L)
 {
@@ -152,28 +130,57 @@ static int s_origin(const cJSON *it, check__line_t *L)
     return 0;
 }
 
-/* Reads one field of the line; unknown fields are ignored. */
+/* Is name (the field's name) exactly want? */
+static int s_is(const char *name, const char *want)
+{
+    return !strcmp(name, want);
+}
+
+/*
+ * Reads one field of the line; unknown fields are ignored. One switch on
+ * the first letter, because this runs for every field of every line: a
+ * chain of string comparisons here cost a tenth of a million-line check.
+ */
 static int s_field(const cJSON *it, check__line_t *L)
 {
-    const char *name = it->string;
-    if (!strcmp(name, "t"))
-        return (L->has_t = 1, s_int(it, &L->t));
-    if (!strcmp(name, "p"))
-        return (L->has_p = 1, s_int(it, &L->p));
-    if (!strcmp(name, "id"))
-        return (L->has_id = 1, s_int(it, &L->id));
-    if (!strcmp(name, "key"))
-        return s_str_or_null(it, &L->key, &L->key_len);
-    if (!strcmp(name, "value"))
-        return (L->has_value = 1, s_str_or_null(it, &L->value, &L->value_len));
-    if (!strcmp(name, "stamp"))
-        return s_stamp(it, L);
-    if (!strcmp(name, "applied"))
-        return s_applied(it, L);
-    if (!strcmp(name, "origin"))
-        return s_origin(it, L);
-    const char **slot = s_slot(L, name);
-    return slot ? s_str_or_null(it, slot, NULL) : 0;
+    const char *n = it->string;
+    switch (n[0]) {
+    case 't':
+        if (s_is(n, "t"))
+            return (L->has_t = 1, s_int(it, &L->t));
+        return s_is(n, "type") ? s_str_or_null(it, &L->type, NULL) : 0;
+    case 'p':
+        return s_is(n, "p") ? (L->has_p = 1, s_int(it, &L->p)) : 0;
+    case 'i':
+        return s_is(n, "id") ? (L->has_id = 1, s_int(it, &L->id)) : 0;
+    case 'k':
+        return s_is(n, "key") ? s_str_or_null(it, &L->key, &L->key_len) : 0;
+    case 'v':
+        if (!s_is(n, "value"))
+            return 0;
+        L->has_value = 1;
+        return s_str_or_null(it, &L->value, &L->value_len);
+    case 's':
+        return s_is(n, "stamp") ? s_stamp(it, L) : 0;
+    case 'o':
+        return s_is(n, "origin") ? s_origin(it, L) : 0;
+    case 'n':
+        return s_is(n, "node") ? s_str_or_null(it, &L->node, NULL) : 0;
+    case 'f':
+        if (s_is(n, "f"))
+            return s_str_or_null(it, &L->f, NULL);
+        return s_is(n, "fault") ? s_str_or_null(it, &L->fault, NULL) : 0;
+    case 'a':
+        if (s_is(n, "applied"))
+            return s_applied(it, L);
+        return s_is(n, "action") ? s_str_or_null(it, &L->action, NULL) : 0;
+    case 'd':
+        return s_is(n, "desc") ? s_str_or_null(it, &L->desc, NULL) : 0;
+    case 'e':
+        return s_is(n, "event") ? s_str_or_null(it, &L->event, NULL) : 0;
+    default:
+        return 0;
+    }
 }
 
 /* Parses line into *root (the caller deletes it) and reads its fields. */
