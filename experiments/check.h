@@ -17,7 +17,8 @@
  * Every history line must be fed before the first dump line: a dump value is
  * matched to the write that produced it as it arrives. A malformed line is
  * counted (history_errors, dump_errors), described in err, and skipped; it
- * never stops the check.
+ * never stops the check, but history errors fail the verdict unless a
+ * threshold allows them.
  *
  * Times in results and sentences are seconds (or milliseconds) since the
  * first history event. A "pair" is (stamp, origin), compared stamp first
@@ -76,7 +77,7 @@ typedef struct {
  */
 typedef struct {
     uint64_t history_lines, dump_errors;
-    uint64_t history_errors; /* malformed lines + shared_pairs */
+    uint64_t history_errors; /* bad lines, repeated values, shared_pairs */
     uint64_t shared_pairs;   /* acked writes whose pair another one has */
     uint64_t unfinished;     /* invoked, never completed: counted as info */
     uint64_t skipped;        /* skip lines, all types */
