@@ -23,8 +23,12 @@ CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
 # pkg-config runs when a recipe uses these (recursive `=`), not when make
 # reads this file: `make deps test` on a machine without the packages must
 # see what `deps` has just installed.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(CHECK_PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -ldb -lm
+# The history checker parses JSON lines with cJSON; only mm-check and the
+# unit tests (which link the checker) need it.
+CHECK_PKGS := libcjson
+CHECK_LIBS = $(shell pkg-config --libs $(CHECK_PKGS))
 LDFLAGS += $(SANFLAGS)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
@@ -91,6 +95,7 @@ $(BIN)/mm-replica: $(BUILD)/obj/replicas/mm_replica.o $(LIB)
 $(BIN)/mmctl: $(BUILD)/obj/client/mmctl.o $(LIB)
 $(BIN)/mm-load: $(BUILD)/obj/experiments/mm_load.o $(LOAD_OBJ) $(LIB)
 $(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
+$(BIN)/mm-check: PKG_LIBS += $(CHECK_LIBS)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
 $(BIN)/mm-genhistory: $(BUILD)/obj/tests/genhistory.o $(LIB)
@@ -106,7 +111,7 @@ $(PROG_BINS):
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(CHECK_OBJ) \
                        $(LOAD_CORE_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CHECK_LIBS) $(PKG_LIBS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
