@@ -81,6 +81,8 @@ typedef struct {
     uint64_t shared_pairs;   /* acked writes whose pair another one has */
     uint64_t unfinished;     /* invoked, never completed: counted as info */
     uint64_t skipped;        /* skip lines, all types */
+    uint64_t skipped_late;   /* skips mm-load's own lateness caused:
+                                not counted in availability */
     check_counts_t ops[3];   /* by check_op_t */
     double duration_s;       /* first to last history event */
 

@@ -123,6 +123,7 @@ void check__counts(check_t *c)
     for (size_t i = 0; i < c->nskips; i++)
         r->ops[c->skips[i].f].skip++;
     r->skipped = c->nskips;
+    r->skipped_late = c->nskips_late;
     uint64_t all[3];
     for (int f = 0; f < 3; f++) {
         const check_counts_t *k = &r->ops[f];

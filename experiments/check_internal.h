@@ -170,6 +170,7 @@ struct check {
     check__map_t keymap, valmap;
     check__skip_t *skips; /* skip lines, in line order */
     size_t nskips, capskips;
+    uint64_t nskips_late;     /* "late":true skips, left out of availability */
     check__u32vec_t *clients; /* open operations, by client id */
     size_t nclients;
     check__window_t *win;

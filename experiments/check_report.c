@@ -81,6 +81,11 @@ static void s_operations(const check_t *c, FILE *out)
         if (r->skipped)
             fprintf(out, " / %llu skipped", s_u(k->skip));
     }
+    if (r->skipped_late)
+        fprintf(out,
+                " (and %llu late skips: mm-load fell behind its "
+                "schedule; not counted)",
+                s_u(r->skipped_late));
     fputc('\n', out);
     S_LINE(out, "availability ", NULL, {" write ", "%.4f", r->avail_write},
            {"  read ", "%.4f", r->avail_read},

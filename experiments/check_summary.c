@@ -105,8 +105,10 @@ static void s_head(const check_t *c, FILE *out)
     s_json_counts(out, "read", &r->ops[CHECK_OP_READ]);
     fputc(',', out);
     s_json_counts(out, "delete", &r->ops[CHECK_OP_DELETE]);
-    fprintf(out, ",\"unfinished\":%llu,\"skipped\":%llu},",
-            (unsigned long long)r->unfinished, (unsigned long long)r->skipped);
+    fprintf(out,
+            ",\"unfinished\":%llu,\"skipped\":%llu,\"skipped_late\":%llu},",
+            (unsigned long long)r->unfinished, (unsigned long long)r->skipped,
+            (unsigned long long)r->skipped_late);
 }
 
 /* "availability" and "windows". */

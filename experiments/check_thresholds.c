@@ -85,6 +85,7 @@ static const s_metric_t s_metrics[] = {
     MU("history_errors", history_errors),
     MU("shared_pairs", shared_pairs),
     MU("ops.skipped", skipped),
+    MU("ops.skipped_late", skipped_late),
     MU("dump_errors", dump_errors),
 };
 #define NMETRICS (sizeof s_metrics / sizeof s_metrics[0])
