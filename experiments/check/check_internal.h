@@ -1,7 +1,7 @@
 /*
  * check_internal.h - what the history checker's files share: the
  * operations, keys and finals the readers fill and the analyses read, and
- * the steps check_finish() runs. Nothing outside experiments/check*.c
+ * the steps check_finish() runs. Nothing outside experiments/check/check*.c
  * includes it; the public interface is check.h.
  *
  * Where each part lives (docs/metrics.md defines every metric):
