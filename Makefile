@@ -19,23 +19,27 @@ CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
           -Wstrict-prototypes -Wmissing-prototypes -MMD -MP $(SANFLAGS) \
           -Icommon -Iclient -Imasters -Ireplicas \
-          -Icoordinator -Iexperiments
+          -Icoordinator -Iexperiments/check -Iexperiments/load
 # pkg-config runs when a recipe uses these (recursive `=`), not when make
 # reads this file: `make deps test` on a machine without the packages must
 # see what `deps` has just installed.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) $(CHECK_PKGS))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -ldb -lm
+# The history checker parses JSON lines with cJSON; only mm-check and the
+# unit tests (which link the checker) need it.
+CHECK_PKGS := libcjson
+CHECK_LIBS = $(shell pkg-config --libs $(CHECK_PKGS))
 LDFLAGS += $(SANFLAGS)
 CMOCKA_LIBS = $(shell pkg-config --libs cmocka)
 
-# Each program's main() lives in a file of its own (DIR/mm_*.c, mmctl.c);
+# Each program's main() lives in a file of its own (mm_*.c, mmctl.c);
 # everything else in common/, client/, masters/ and replicas/ goes into one
 # library, the engine and the pure modules together. One archive, because
 # the engine's files call each other across the folders (the loop in
 # common/ calls the writer's and the follower's code and back), and a
 # linker resolves such circles inside one archive. A program still links
 # only the objects it uses.
-MAINS := $(wildcard */mm_*.c) client/mmctl.c
+MAINS := $(wildcard */mm_*.c */*/mm_*.c) client/mmctl.c
 LIB_SRC := $(filter-out $(MAINS),$(wildcard common/*.c client/*.c \
                                              masters/*.c replicas/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -44,13 +48,14 @@ LIB := $(BUILD)/libmm.a
 # mm-check and its unit tests).
 COORD_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,\
                $(filter-out $(MAINS),$(wildcard coordinator/*.c)))
-CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard experiments/check*.c))
+CHECK_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,\
+               $(wildcard experiments/check/check*.c))
 # mm-load's run, and its pure core (what each client sends, and the history
 # line format; unit-tested).
-LOAD_CORE_OBJ := $(BUILD)/obj/experiments/workload.o \
-                 $(BUILD)/obj/experiments/history.o
-LOAD_OBJ := $(BUILD)/obj/experiments/load.o \
-            $(BUILD)/obj/experiments/sampler.o $(LOAD_CORE_OBJ)
+LOAD_CORE_OBJ := $(BUILD)/obj/experiments/load/workload.o \
+                 $(BUILD)/obj/experiments/load/history.o
+LOAD_OBJ := $(BUILD)/obj/experiments/load/load.o \
+            $(BUILD)/obj/experiments/load/sampler.o $(LOAD_CORE_OBJ)
 
 PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
             mm-genhistory mm-coordinator
@@ -89,8 +94,9 @@ $(LIB): $(LIB_OBJ)
 $(BIN)/mm-master: $(BUILD)/obj/masters/mm_master.o $(LIB)
 $(BIN)/mm-replica: $(BUILD)/obj/replicas/mm_replica.o $(LIB)
 $(BIN)/mmctl: $(BUILD)/obj/client/mmctl.o $(LIB)
-$(BIN)/mm-load: $(BUILD)/obj/experiments/mm_load.o $(LOAD_OBJ) $(LIB)
-$(BIN)/mm-check: $(BUILD)/obj/experiments/mm_check.o $(CHECK_OBJ) $(LIB)
+$(BIN)/mm-load: $(BUILD)/obj/experiments/load/mm_load.o $(LOAD_OBJ) $(LIB)
+$(BIN)/mm-check: $(BUILD)/obj/experiments/check/mm_check.o $(CHECK_OBJ) $(LIB)
+$(BIN)/mm-check: PKG_LIBS += $(CHECK_LIBS)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
 $(BIN)/mm-genhistory: $(BUILD)/obj/tests/genhistory.o $(LIB)
@@ -106,7 +112,7 @@ $(PROG_BINS):
 $(BUILD)/tests/test_%: $(BUILD)/obj/tests/unit/test_%.o $(CHECK_OBJ) \
                        $(LOAD_CORE_OBJ) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CMOCKA_LIBS) $(CHECK_LIBS) $(PKG_LIBS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done

@@ -1,6 +1,6 @@
 /*
- * mmclient.c - a DEALER connection to a node, with request ids; and the dump
- * line format. See mmclient.h.
+ * mmclient.c - a DEALER connection to a node, with request ids. See
+ * mmclient.h.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -123,98 +123,4 @@ int mmc_call(mmc_t *c, const wire_msg_t *req, wire_msg_t *reply, int timeout_ms)
         if (left == 0)
             return MM_ERR_TIMEOUT;
     }
-}
-
-void dump_escape(FILE *out, const uint8_t *b, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        uint8_t ch = b[i];
-        switch (ch) {
-        case '\\':
-            fputs("\\\\", out);
-            break;
-        case '\t':
-            fputs("\\t", out);
-            break;
-        case '\n':
-            fputs("\\n", out);
-            break;
-        case '\r':
-            fputs("\\r", out);
-            break;
-        default:
-            if (ch < 0x20 || ch > 0x7e)
-                fprintf(out, "\\x%02x", ch);
-            else
-                fputc(ch, out);
-        }
-    }
-}
-
-int dump_write_line(FILE *out, const uint8_t *key, size_t klen,
-                    const record_t *rec, const char *origin_name)
-{
-    dump_escape(out, key, klen);
-    fputc('\t', out);
-    if (record_is_tombstone(rec))
-        fputs("\\N", out);
-    else
-        dump_escape(out, rec->value, rec->vlen);
-    fprintf(out, "\t%llu.%u\t", (unsigned long long)hlc_ms(rec->stamp),
-            hlc_logical(rec->stamp));
-    if (origin_name)
-        fputs(origin_name, out);
-    else
-        fprintf(out, "%u", rec->origin);
-    fputc('\n', out);
-    return ferror(out) ? -EIO : 0;
-}
-
-static int s_hex(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
-
-long dump_unescape(char *s)
-{
-    char *w = s;
-    for (const char *r = s; *r; r++) {
-        if (*r != '\\') {
-            *w++ = *r;
-            continue;
-        }
-        r++;
-        switch (*r) {
-        case '\\':
-            *w++ = '\\';
-            break;
-        case 't':
-            *w++ = '\t';
-            break;
-        case 'n':
-            *w++ = '\n';
-            break;
-        case 'r':
-            *w++ = '\r';
-            break;
-        case 'x': {
-            int hi = s_hex(r[1]), lo = hi < 0 ? -1 : s_hex(r[2]);
-            if (hi < 0 || lo < 0)
-                return -1;
-            *w++ = (char)(hi << 4 | lo);
-            r += 2;
-            break;
-        }
-        default:
-            return -1;
-        }
-    }
-    *w = '\0';
-    return (long)(w - s);
 }

@@ -6,15 +6,6 @@
  * many requests in flight (pipelining) and match replies as they come; a
  * reply that never comes is a timeout, and the outcome of that request is
  * unknown: a write that timed out may still have happened.
- *
- * It also holds the dump line format, so every tool prints and parses node
- * state the same way:
- *
- *     key<TAB>value<TAB>stamp<TAB>origin<LF>
- *
- * key and value are escaped (\\ \t \n \r and \xNN for other bytes outside
- * printable ASCII), a tombstone's value is \N (which an escaped value can
- * never be), the stamp is <ms>.<logical>, and the origin is the node name.
  */
 #ifndef MM_MMCLIENT_H
 #define MM_MMCLIENT_H
@@ -70,23 +61,5 @@ int mmc_recv(mmc_t *c, wire_msg_t *reply, int timeout_ms);
  */
 int mmc_call(mmc_t *c, const wire_msg_t *req, wire_msg_t *reply,
              int timeout_ms);
-
-/*
- * Writes one dump line for (key, rec) to out; origin_name may be NULL (the
- * number is printed). Returns 0 or -EIO.
- */
-int dump_write_line(FILE *out, const uint8_t *key, size_t klen,
-                    const record_t *rec, const char *origin_name);
-
-/*
- * Writes an escaped copy of bytes to out (the dump escaping above).
- */
-void dump_escape(FILE *out, const uint8_t *bytes, size_t len);
-
-/*
- * Undoes dump_escape in place on a NUL-terminated field; returns the new
- * length, or -1 for a malformed escape.
- */
-long dump_unescape(char *s);
 
 #endif

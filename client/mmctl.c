@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sodium.h>
 #include "bytes.h"
+#include "dump.h"
 #include "mmclient.h"
 #include "transport.h"
 

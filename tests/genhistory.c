@@ -2,7 +2,7 @@
  * genhistory.c - mm-genhistory: writes a synthetic but valid history and
  * matching final dumps, to test and time mm-check without a cluster.
  *
- *     mm-genhistory N OUTDIR [SEED]
+ *     mm-genhistory N OUTDIR [SEED [SKEW_MS]]
  *
  * It simulates, in one deterministic event loop, two masters (m1, m2) and
  * two replicas (r1, r2) on 1000 keys: 8 clients each keep one operation in
@@ -15,6 +15,14 @@
  * samples every 100 ms; load_end and converged at the end, when every node
  * holds the same state. It writes OUTDIR/history.jsonl and
  * OUTDIR/{m1,m2,r1,r2}.dump.
+ *
+ * m2's clock runs SKEW_MS (default 0) ahead of m1's, which plants
+ * real-time order inversions: a write on m1 that begins after a write on
+ * m2 has completed, but before m1 has seen it, gets a lower stamp. Even
+ * without skew a few occur, when two writes fall in one millisecond. The
+ * generator counts them as it goes, exactly as docs/metrics.md defines
+ * them, and prints "realtime_inversions N" so a test can hold mm-check
+ * to that number.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,7 +30,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hlc.h"
-#include "mmclient.h"
+#include "dump.h"
 #include "record.h"
 
 #define NNODES 4
@@ -70,7 +78,16 @@ typedef struct {
     gen_rec_t rec; /* what the op wrote or read */
     uint64_t seq;
     int64_t invoked;
+    gen_rec_t before; /* the highest acked write of key done before invoke */
 } gen_client_t;
+
+/* Per key, the highest pair among acknowledged writes completed so far
+ * (max), and among those completed before the last completion time at
+ * (before), so that an invoke at time at sees only writes done before. */
+typedef struct {
+    gen_rec_t max, before;
+    int64_t at;
+} gen_done_t;
 
 static gen_rec_t s_state[NNODES][NKEYS];
 static uint64_t s_applied[NNODES][NMASTERS];
@@ -81,6 +98,9 @@ static int s_nlinks;
 static uint64_t s_rng;
 static int64_t s_fault_start, s_fault_stop;
 static FILE *s_out;
+static gen_done_t s_done[NKEYS];
+static uint64_t s_skew_ms; /* m2's clock runs this far ahead */
+static unsigned long long s_inversions;
 
 static uint64_t s_rand(void)
 {
@@ -223,6 +243,8 @@ static void s_invoke(gen_client_t *c, int id, int64_t t)
                  : (c->kind != 1 && in_fault && v < 0.022) ? 2
                                                            : 0;
     s_line(c, id, "invoke", t);
+    const gen_done_t *d = &s_done[c->key];
+    c->before = d->at < t ? d->max : d->before;
     if (c->kind == 1) {
         gen_rec_t r = s_state[c->node][c->key];
         if (r.origin)
@@ -232,7 +254,8 @@ static void s_invoke(gen_client_t *c, int id, int64_t t)
         c->seq = 0;
     } else if (c->outcome == 0 || (c->outcome == 2 && s_rand01() < 0.5)) {
         int m = c->node;
-        c->rec.stamp = hlc_now(&s_hlc[m], s_wall_ms(t));
+        c->rec.stamp =
+            hlc_now(&s_hlc[m], s_wall_ms(t) + (m == 1 ? s_skew_ms : 0));
         c->rec.origin = (uint16_t)(m + 1);
         c->rec.tomb = c->kind == 2;
         c->seq = ++s_seq[m];
@@ -245,11 +268,28 @@ static void s_invoke(gen_client_t *c, int id, int64_t t)
     c->next = t + (c->outcome == 2 ? TIMEOUT_NS : lat);
 }
 
+/* An acknowledged write completes: is it an inversion, and the key's
+ * newest completed write? */
+static void s_acked(const gen_client_t *c)
+{
+    gen_done_t *d = &s_done[c->key];
+    if (c->before.origin && s_newer(&c->before, &c->rec))
+        s_inversions++;
+    if (d->at != c->next) {
+        d->before = d->max;
+        d->at = c->next;
+    }
+    if (s_newer(&c->rec, &d->max))
+        d->max = c->rec;
+}
+
 static void s_complete(gen_client_t *c, int id)
 {
     static const char *const type[] = {"ok", "fail", "info"};
     if (c->kind == 1 && c->outcome == 2)
         c->outcome = 0;
+    if (c->kind != 1 && c->outcome == 0)
+        s_acked(c);
     s_line(c, id, type[c->outcome], c->next);
     c->state = C_IDLE;
     c->next += (int64_t)(s_rand() % 100000);
@@ -303,15 +343,39 @@ static int s_dump(const char *dir, int node)
     return fclose(f) == 0 ? 0 : -1;
 }
 
+/* The end of the run: heal (if the load ended first), load_end, the
+ * last deliveries, a final status sample and converged. */
+static void s_end_run(int64_t last, int fault_state)
+{
+    int64_t load_end = last + 1000000;
+    if (fault_state == 1) {
+        fprintf(s_out,
+                "{\"t\":%lld,\"type\":\"fault\",\"action\":\"stop\",\"id\":1,"
+                "\"fault\":\"partition\",\"nodes\":[\"m1\",\"m2\"],"
+                "\"desc\":\"m1|m2 healed\"}\n",
+                (long long)(last + 500000));
+        s_fault_stop = last + 500000;
+    }
+    fprintf(s_out, "{\"t\":%lld,\"type\":\"run\",\"event\":\"load_end\"}\n",
+            (long long)load_end);
+    int64_t done = s_deliver(INT64_MAX);
+    if (done < load_end)
+        done = load_end;
+    s_status(done + 1000000);
+    fprintf(s_out, "{\"t\":%lld,\"type\":\"run\",\"event\":\"converged\"}\n",
+            (long long)(done + 50000000));
+}
+
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4) {
-        fprintf(stderr, "usage: mm-genhistory N OUTDIR [SEED]\n");
+    if (argc < 3 || argc > 5) {
+        fprintf(stderr, "usage: mm-genhistory N OUTDIR [SEED [SKEW_MS]]\n");
         return 2;
     }
     long long nops = atoll(argv[1]);
     const char *dir = argv[2];
-    unsigned long long seed = argc == 4 ? strtoull(argv[3], NULL, 10) : 1;
+    unsigned long long seed = argc >= 4 ? strtoull(argv[3], NULL, 10) : 1;
+    s_skew_ms = argc == 5 ? strtoull(argv[4], NULL, 10) : 0;
     if (nops < 1) {
         fprintf(stderr, "mm-genhistory: N must be at least 1\n");
         return 2;
@@ -394,23 +458,7 @@ int main(int argc, char **argv)
         }
     }
     (void)busy;
-    int64_t load_end = last + 1000000;
-    if (fault_state == 1) {
-        fprintf(s_out,
-                "{\"t\":%lld,\"type\":\"fault\",\"action\":\"stop\",\"id\":1,"
-                "\"fault\":\"partition\",\"nodes\":[\"m1\",\"m2\"],"
-                "\"desc\":\"m1|m2 healed\"}\n",
-                (long long)(last + 500000));
-        s_fault_stop = last + 500000;
-    }
-    fprintf(s_out, "{\"t\":%lld,\"type\":\"run\",\"event\":\"load_end\"}\n",
-            (long long)load_end);
-    int64_t done = s_deliver(INT64_MAX);
-    if (done < load_end)
-        done = load_end;
-    s_status(done + 1000000);
-    fprintf(s_out, "{\"t\":%lld,\"type\":\"run\",\"event\":\"converged\"}\n",
-            (long long)(done + 50000000));
+    s_end_run(last, fault_state);
     if (fclose(s_out) != 0) {
         fprintf(stderr, "mm-genhistory: error writing %s\n", path);
         return 1;
@@ -423,5 +471,6 @@ int main(int argc, char **argv)
         }
     for (int i = 0; i < s_nlinks; i++)
         free(s_links[i].v);
+    printf("realtime_inversions %llu\n", s_inversions);
     return 0;
 }

@@ -906,6 +906,249 @@ static void the_summary_carries_every_required_field(void **state)
     check_destroy(&c);
 }
 
+/* ------------------------------------------------ trustworthy histories */
+
+/* The value of a metric by its summary.json path; fails the test if the
+ * checker does not know the path. */
+static double s_metric(const check_t *c, const char *path)
+{
+    double v = NAN;
+    int rc = check_metric(c, path, &v);
+    if (rc < 0)
+        fail_msg("no metric %s", path);
+    return rc == 0 ? v : NAN;
+}
+
+/* The text summary (check.txt) into *text; the caller frees it. */
+static void s_report(const check_t *c, char **text)
+{
+    size_t len = 0;
+    FILE *f = open_memstream(text, &len);
+    assert_non_null(f);
+    assert_int_equal(check_write_report(c, f), 0);
+    fclose(f);
+}
+
+static void two_writes_sharing_a_pair_keep_their_tombstones(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    /* A write recorded with its delete's pair (a reply matched to the
+     * wrong operation), and a delete of another key with the same pair:
+     * each tombstone must still name its own delete. */
+    s_write(c, 1, "x", "a", "m1", 100, 110, "300.0");
+    s_delete(c, 2, "x", "m1", 290, 300, "300.0");
+    s_delete(c, 3, "y", "m1", 295, 305, "300.0");
+    /* A read shares its write's pair legitimately. */
+    s_write(c, 4, "z", "v", "m2", 400, 410, "400.0");
+    s_read(c, 4, "z", "r1", 420, 421, "v", "400.0", "m2");
+    s_read(c, 5, "x", "r1", 500, 501, NULL, "300.0", "m1");
+    for (int n = 0; n < 3; n++)
+        s_dump(c, s_nodes[n], "x\t\\N\t300.0\tm1", "y\t\\N\t300.0\tm1",
+               "z\tv\t400.0\tm2", NULL);
+    const check_results_t *r = s_finish(c);
+    assert_int_equal(r->lost_missing, 0);
+    assert_int_equal(r->lost_total, 0);
+    assert_int_equal(r->stale_reads, 0);
+    /* Three acknowledged writes carry one pair: a broken history. */
+    assert_true(s_metric(c, "shared_pairs") == 3);
+    assert_int_equal(r->history_errors, 3);
+    assert_int_equal(r->passed, 0);
+    assert_int_equal(check_witness_count(c, CHECK_SHARED_PAIR), 1);
+    assert_non_null(
+        strstr(check_witness(c, CHECK_SHARED_PAIR, 0), "300.0 (m1)"));
+    check_destroy(&c);
+}
+
+static void an_origin_may_be_a_node_id_number(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    s_invoke(c, 1, "write", "x", "a", "m2", 100);
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"p\":1,\"type\":\"ok\","
+                            "\"f\":\"write\",\"key\":\"x\",\"value\":\"a\","
+                            "\"node\":\"m2\",\"stamp\":\"100.0\","
+                            "\"origin\":2}",
+                            s_ns(110)),
+                     0);
+    s_invoke(c, 2, "read", "x", NULL, "r1", 200);
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"p\":2,\"type\":\"ok\","
+                            "\"f\":\"read\",\"key\":\"x\",\"value\":\"a\","
+                            "\"node\":\"r1\",\"stamp\":\"100.0\","
+                            "\"origin\":2}",
+                            s_ns(201)),
+                     0);
+    /* An id that names no node is refused like an unknown name. */
+    s_invoke(c, 3, "write", "x", "b", "m1", 300);
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"p\":3,\"type\":\"ok\","
+                            "\"f\":\"write\",\"key\":\"x\",\"value\":\"b\","
+                            "\"node\":\"m1\",\"stamp\":\"300.0\","
+                            "\"origin\":9}",
+                            s_ns(310)),
+                     MM_ERR_CORRUPT);
+    s_dump(c, "m1", "x\ta\t100.0\tm2", NULL);
+    const check_results_t *r = s_finish(c);
+    assert_int_equal(r->history_errors, 1);
+    assert_int_equal(r->ops[CHECK_OP_WRITE].ok, 1);
+    assert_int_equal(r->lost_total, 0);
+    assert_int_equal(r->stale_reads, 0);
+    check_destroy(&c);
+}
+
+static void history_errors_fail_the_verdict_unless_allowed(void **state)
+{
+    char err[256];
+    (void)state;
+    for (int allow = 0; allow < 2; allow++) {
+        check_t *c = s_new();
+        if (allow)
+            assert_int_equal(
+                check_add_threshold(c, "history_errors <= 1", err, sizeof err),
+                0);
+        s_start(c);
+        s_write(c, 1, "x", "a", "m1", 100, 110, "100.0");
+        assert_int_equal(s_feed(c, "{\"t\":5,\"type\":\"frobnicate\"}"),
+                         MM_ERR_CORRUPT);
+        for (int n = 0; n < 3; n++)
+            s_dump(c, s_nodes[n], "x\ta\t100.0\tm1", NULL);
+        assert_int_equal(s_finish(c)->passed, allow);
+        char *text = NULL;
+        s_report(c, &text);
+        const char *second = strchr(text, '\n') + 1;
+        if (!allow) {
+            assert_true(!strncmp(text, "mm-check: FAIL", 14));
+            /* The reason comes first, before any metric. */
+            assert_true(!strncmp(second, "  history errors  1 ", 20));
+        }
+        free(text);
+        check_destroy(&c);
+    }
+}
+
+static void realtime_inversions_count_hidden_writes_too(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    /* x: b began after a had finished, yet a's pair is higher; c then
+     * wins and hides b, so no final state shows the inversion. */
+    s_write(c, 1, "x", "a", "m2", 100, 110, "300.0");
+    s_write(c, 2, "x", "b", "m1", 200, 210, "200.0");
+    s_write(c, 2, "x", "c", "m1", 300, 310, "400.0");
+    /* y: m2's clock ahead; y2 and y3 both rank below y1, and y1 stays
+     * final, so they are also lost as real-time reordered. */
+    s_write(c, 1, "y", "y1", "m2", 500, 510, "900.0");
+    s_write(c, 2, "y", "y2", "m1", 600, 610, "600.0");
+    s_write(c, 2, "y", "y3", "m1", 700, 710, "700.0");
+    /* z: z2 overlaps z1 (concurrent, not an inversion), z3 begins at the
+     * very nanosecond z1 completes (not after it). */
+    s_write(c, 1, "z", "z1", "m2", 800, 900, "950.0");
+    s_write(c, 2, "z", "z2", "m1", 850, 860, "850.0");
+    s_write(c, 3, "z", "z3", "m1", 900, 905, "901.0");
+    for (int n = 0; n < 3; n++)
+        s_dump(c, s_nodes[n], "x\tc\t400.0\tm1", "y\ty1\t900.0\tm2",
+               "z\tz1\t950.0\tm2", NULL);
+    const check_results_t *r = s_finish(c);
+    assert_true(s_metric(c, "consistency.realtime_inversions") == 3);
+    assert_true(
+        fabs(s_metric(c, "consistency.realtime_inversions_per_1k_writes") -
+             3000.0 / 9.0) < 1e-9);
+    assert_int_equal(r->lost_realtime_reordered, 2);
+    assert_int_equal(check_witness_count(c, CHECK_REALTIME_INVERSION), 3);
+    const char *w = check_witness(c, CHECK_REALTIME_INVERSION, 0);
+    assert_non_null(strstr(w, "x=a"));
+    assert_non_null(strstr(w, "300.0 (m2)"));
+    assert_non_null(strstr(w, "x=b"));
+    assert_non_null(strstr(w, "200.0 (m1)"));
+    check_destroy(&c);
+}
+
+static void skipped_operations_count_against_availability(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    s_write(c, 1, "a", "1", "m1", 100, 110, "100.0");
+    s_read(c, 2, "a", "r1", 120, 121, "1", "100.0", "m1");
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"p\":2,\"type\":\"skip\","
+                            "\"f\":\"read\",\"key\":\"a\",\"node\":\"r1\"}",
+                            s_ns(130)),
+                     0);
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"type\":\"fault\",\"action\":"
+                            "\"start\",\"id\":1,\"fault\":\"pause\","
+                            "\"desc\":\"m1 paused\"}",
+                            s_ns(1000)),
+                     0);
+    s_write(c, 1, "b", "2", "m2", 1100, 1110, "1100.0");
+    /* Client 1 waits on m1 in every slot: three scheduled writes are
+     * never sent. */
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(s_feed(c,
+                                "{\"t\":%lld,\"p\":1,\"type\":\"skip\","
+                                "\"f\":\"write\",\"key\":\"k%d\","
+                                "\"node\":\"m1\"}",
+                                s_ns(1200 + 100 * i), i),
+                         0);
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"type\":\"fault\",\"action\":"
+                            "\"stop\",\"id\":1,\"fault\":\"pause\"}",
+                            s_ns(2000)),
+                     0);
+    /* A skip line with an unknown operation is an error. */
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"p\":1,\"type\":\"skip\","
+                            "\"f\":\"frob\",\"key\":\"a\",\"node\":\"m1\"}",
+                            s_ns(2100)),
+                     MM_ERR_CORRUPT);
+    /* A late skip is mm-load's own lateness: counted apart, charged to
+     * nobody, so it changes no availability below. */
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"p\":1,\"type\":\"skip\","
+                            "\"f\":\"write\",\"key\":\"k9\",\"node\":\"m1\","
+                            "\"late\":true}",
+                            s_ns(1500)),
+                     0);
+    const check_results_t *r = s_finish(c);
+    assert_true(s_metric(c, "ops.skipped_late") == 1);
+    assert_true(fabs(r->avail_write_in_faults - 1.0 / 4.0) < 1e-9);
+    assert_true(fabs(r->avail_write - 2.0 / 5.0) < 1e-9);
+    assert_true(fabs(r->avail_read - 1.0 / 2.0) < 1e-9);
+    assert_true(s_metric(c, "ops.skipped") == 4);
+    const check_window_t *w = check_window(c, 0);
+    assert_true(fabs(w->avail_write - 1.0 / 4.0) < 1e-9);
+    assert_int_equal(r->history_errors, 1);
+    check_destroy(&c);
+}
+
+static void write_outages_add_up_the_gaps_over_a_second(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    /* Gaps: 0.1 s to the first ok write, 0.1 s, 1.9 s, 0.1 s, then 1.5 s
+     * to load_end. A failed write does not end a gap. */
+    s_write(c, 1, "a", "1", "m1", 0, 100, "100.0");
+    s_write(c, 1, "b", "2", "m1", 190, 200, "200.0");
+    s_write_as(c, 1, "fail", "c", "3", "m1", 1000, 1010);
+    s_write(c, 1, "d", "4", "m1", 2090, 2100, "2100.0");
+    s_write(c, 1, "e", "5", "m1", 2190, 2200, "2200.0");
+    assert_int_equal(
+        s_feed(c, "{\"t\":%lld,\"type\":\"run\",\"event\":\"load_end\"}",
+               s_ns(3700)),
+        0);
+    const check_results_t *r = s_finish(c);
+    assert_true(fabs(s_metric(c, "availability.write_outage_s") - 3.4) < 1e-9);
+    assert_true(fabs(r->longest_write_gap_ms - 1900.0) < 1e-6);
+    check_destroy(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -949,6 +1192,12 @@ int main(void)
         cmocka_unit_test(an_operation_never_completed_counts_as_info),
         cmocka_unit_test(history_lines_after_a_dump_are_refused),
         cmocka_unit_test(the_summary_carries_every_required_field),
+        cmocka_unit_test(two_writes_sharing_a_pair_keep_their_tombstones),
+        cmocka_unit_test(an_origin_may_be_a_node_id_number),
+        cmocka_unit_test(history_errors_fail_the_verdict_unless_allowed),
+        cmocka_unit_test(realtime_inversions_count_hidden_writes_too),
+        cmocka_unit_test(skipped_operations_count_against_availability),
+        cmocka_unit_test(write_outages_add_up_the_gaps_over_a_second),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,7 +6,8 @@
  *
  * Exit status: 0 the run met its thresholds, 1 it did not, 2 bad usage or
  * unreadable input. A malformed history line is reported with its line
- * number, skipped and counted (history_errors); it does not stop the check.
+ * number, skipped and counted (history_errors); it does not stop the check,
+ * but it fails the verdict unless a threshold allows history errors.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -36,9 +37,11 @@ static void s_usage(FILE *out)
             "  --seed N           recorded in summary.json\n"
             "  --threshold EXPR   e.g. 'availability.write >= 0.99' "
             "(repeatable);\n"
-            "                     lost_writes.total == 0 and "
-            "divergent_keys == 0 always\n"
-            "                     apply unless a threshold names them\n"
+            "                     lost_writes.total == 0, "
+            "divergent_keys == 0 and\n"
+            "                     history_errors == 0 always apply "
+            "unless a threshold\n"
+            "                     names them\n"
             "  --out DIR          where summary.json, series.csv, "
             "latency.csv, lag.csv\n"
             "                     and faults.csv go (default: the history's "

@@ -17,7 +17,8 @@
  * Every history line must be fed before the first dump line: a dump value is
  * matched to the write that produced it as it arrives. A malformed line is
  * counted (history_errors, dump_errors), described in err, and skipped; it
- * never stops the check.
+ * never stops the check, but history errors fail the verdict unless a
+ * threshold allows them.
  *
  * Times in results and sentences are seconds (or milliseconds) since the
  * first history event. A "pair" is (stamp, origin), compared stamp first
@@ -57,14 +58,17 @@ typedef enum {
     CHECK_LOST_REALTIME_REORDERED,
     CHECK_DIVERGENT_KEY,
     CHECK_OVERWRITTEN_CONCURRENT,
+    CHECK_REALTIME_INVERSION,
+    CHECK_SHARED_PAIR,
     CHECK_ANOMALIES
 } check_anomaly_t;
 
 /* Operation types, as in a history's "f" field. */
 typedef enum { CHECK_OP_WRITE = 0, CHECK_OP_READ, CHECK_OP_DELETE } check_op_t;
 
+/* Outcomes; skip: scheduled by an open-loop client but never sent. */
 typedef struct {
-    uint64_t ok, fail, info;
+    uint64_t ok, fail, info, skip;
 } check_counts_t;
 
 /*
@@ -72,15 +76,21 @@ typedef struct {
  * in this run (no reads, no faults, no converged event, no dumps...).
  */
 typedef struct {
-    uint64_t history_lines, history_errors, dump_errors;
-    uint64_t unfinished;   /* invoked, never completed: counted as info */
-    check_counts_t ops[3]; /* by check_op_t */
-    double duration_s;     /* first to last history event */
+    uint64_t history_lines, dump_errors;
+    uint64_t history_errors; /* bad lines, repeated values, shared_pairs */
+    uint64_t shared_pairs;   /* acked writes whose pair another one has */
+    uint64_t unfinished;     /* invoked, never completed: counted as info */
+    uint64_t skipped;        /* skip lines, all types */
+    uint64_t skipped_late;   /* skips mm-load's own lateness caused:
+                                not counted in availability */
+    check_counts_t ops[3];   /* by check_op_t */
+    double duration_s;       /* first to last history event */
 
     double avail_write, avail_read; /* write = writes + deletes */
     double avail_write_in_faults, avail_read_in_faults;
     double avail_op[3]; /* by check_op_t */
     double longest_write_gap_ms, longest_write_gap_start_s;
+    double write_outage_s; /* gaps between ok writes longer than 1 s */
 
     int dumped_nodes;
     int lost_worst_node; /* node index, -1 if nothing was dumped */
@@ -89,6 +99,11 @@ typedef struct {
     uint64_t lost_by_node[MM_MAX_NODES]
                          [4]; /* [node][total, missing, stale, rt] */
     uint64_t overwritten_concurrent;
+
+    /* Acked writes LWW ranks below an acked write of the same key that
+     * completed before they were invoked; and per 1,000 acked writes. */
+    uint64_t realtime_inversions;
+    double realtime_inversions_per_1k;
 
     uint64_t stale_reads;
     double stale_fraction;
@@ -117,6 +132,7 @@ typedef struct {
     double start_s, stop_s; /* stop_s NaN: never stopped (ran to the end) */
     double avail_write, avail_read;
     uint64_t stale_reads, lost_writes;
+    uint64_t skipped; /* skip lines scheduled inside it */
 } check_window_t;
 
 /*
@@ -133,8 +149,9 @@ void check_destroy(check_t **c);
  * Adds a threshold such as "availability.write >= 0.99": a metric path
  * (check_metric_names()), one of >= <= == < >, and a number. Returns 0, or
  * MM_ERR_UNKNOWN (unknown metric) / MM_ERR_CONFIG (bad syntax) with a
- * message in err. check_finish() adds lost_writes.total == 0 and
- * divergent_keys == 0 for whichever of the two no threshold names.
+ * message in err. check_finish() adds lost_writes.total == 0,
+ * divergent_keys == 0 and history_errors == 0 for whichever no threshold
+ * names.
  */
 int check_add_threshold(check_t *c, const char *text, char *err, size_t errlen);
 
@@ -158,7 +175,7 @@ int check_begin_dump(check_t *c, const char *node, char *err, size_t errlen);
 
 /*
  * Feeds one `mmctl dump` line (key TAB value TAB stamp TAB origin, escaped
- * as in mmclient.h) of the node begun last. Returns 0, MM_ERR_STATE if no
+ * as in dump.h) of the node begun last. Returns 0, MM_ERR_STATE if no
  * dump was begun, or MM_ERR_CORRUPT (counted, skipped, reason in err).
  */
 int check_feed_dump_line(check_t *c, const char *line, size_t len, char *err,
