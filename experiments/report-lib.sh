@@ -1,6 +1,6 @@
 # experiments/report-lib.sh - what experiments/report, experiments/index
 # and experiments/sweep-report share: their command line, the tools they
-# need, reading a run's clock mode, calling gnuplot, and turning Markdown
+# need, reading a run's clock mode and design, calling gnuplot, and turning Markdown
 # into one self-contained HTML page.
 #
 # Sourced (not run) by each script, after it sets `prog` (its name, for
@@ -55,6 +55,13 @@ run_clock() {
         c=$(awk -F' *= *' '/^\[/ { c = ($0 == "[cluster]") } c && $1 == "clock" { v = $2 } END { print v }' "$1/cluster.ini")
     fi
     printf '%s' "$c"
+}
+
+# run_design RUNDIR: the design a run was built as (experiments/run
+# --design), from its command line; empty for a scenario's own cluster.
+run_design() {
+    [ -f "$1/command" ] || return 0
+    grep -o -- '--design [A-Za-z0-9._-]*' "$1/command" | tail -n 1 | cut -d' ' -f2 || true
 }
 
 # gp_str TEXT: TEXT as a gnuplot string literal (single quotes, doubled).
