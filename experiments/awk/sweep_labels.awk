@@ -7,8 +7,8 @@
 # POINTS has one design per line, tab-separated: name, then write
 # availability in faults (%) as median, min, max, then violations per
 # 1,000 operations as median, min, max, then write throughput. It writes
-# "xlo xhi xstep ylo yhi" to AXES (ylo is also where a zero is drawn on
-# the log scale) and prints, for plots/sweep_tradeoff.gp, one line per
+# "xlo xhi xstep ylo yhi zero" (tab-separated) to AXES (ylo is also where a zero is drawn
+# on the log scale; zero is 1 when some value is zero) and prints, for plots/sweep_tradeoff.gp, one line per
 # design: x, y, xmin, xmax, ymin, ymax (y values raised to ylo), point
 # size, the label's end of the joining line (x, y in data coordinates),
 # the label's height as a fraction of the plot, and the name.
@@ -47,6 +47,7 @@ function set_axes(   i, xmin, ypos, ymax, steps, ns) {
         if (ya[i] > 0 && (ypos == 0 || ya[i] < ypos)) ypos = ya[i]
         if (ym[i] > 0 && (ypos == 0 || ym[i] < ypos)) ypos = ym[i]
         ymax = max(ymax, max(ym[i], yb[i]))
+        if (ym[i] <= 0 || ya[i] <= 0) zero = 1
         tmax = max(tmax, tput[i])
     }
     xlo = xmin - max((100 - xmin) * 0.08, 0.5)
@@ -58,7 +59,7 @@ function set_axes(   i, xmin, ypos, ymax, steps, ns) {
     ylo = (ypos > 0) ? 10 ^ (int(log10(ypos) + 100) - 100 - 1) : 0.01
     if (ylo < 0.001) ylo = 0.001
     yhi = max(ymax * 3, ylo * 100)
-    print xlo, xhi, xstep, ylo, yhi > axes
+    print xlo, xhi, xstep, ylo, yhi, zero + 0 > axes
 }
 
 END {

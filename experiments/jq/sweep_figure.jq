@@ -10,7 +10,8 @@
 #   metric (blocks separated by two blank lines): a quoted title line, then
 #   "x place, median, min, max, x label" per variant of that series; with
 #   --arg logy 1, values of zero or below are raised to the axis's bottom.
-#   The last line is "#axes YLO YHI XMAX NBLOCKS" for the driver.
+#   The last line is "#axes YLO YHI XMAX NBLOCKS ZERO" for the driver
+#   (ZERO is 1 when a zero was raised to the bottom line).
 # --argjson y: the sweep file's y lines ("PATH|label").
 
 include "fmt";
@@ -65,6 +66,7 @@ def lines_data:
        "\"\(.value.title | gsub("\""; "'"))\"",
        (.value.rows[] | [.x, (.v[] | if $logy == "1" and (. // 0) <= 0 then $ylo else (. // 0) end),
                          .label] | map(tostring) | join("\t"))),
-    "#axes \($ylo) \($yhi) \([$xs | length, 1] | max) \($drawn | length)";
+    "#axes \($ylo) \($yhi) \([$xs | length, 1] | max) \($drawn | length)"
+    + " \(if $logy == "1" and ($all | any(. <= 0)) then 1 else 0 end)";
 
 if $figure == "tradeoff" then tradeoff else lines_data end

@@ -242,7 +242,7 @@ def text_table:
   | text_columns as $cols
   | ([.order[] | length] + [6] | max) as $w
   | "\(.sweep): \(.verdict | ascii_upcase) (\(held) of \(.expectations | length) expectations held; medians of \(plural(.trials; "trial")))",
-    ("design" | pad($w)) + ($cols | map("  " + (.header | lpad(13))) | join("")),
+    (if .figure == "tradeoff" then "design" else "variant" end | pad($w)) + ($cols | map("  " + (.header | lpad(13))) | join("")),
     (.order[] as $v | $s.designs[$v] as $e
      | ($v | pad($w))
        + ($cols | map(. as $c | "  " + ($e | getp($c.path) | as_format($c.format) | lpad(13)))

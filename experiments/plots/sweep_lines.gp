@@ -11,7 +11,8 @@
 #                      the knob value's place, 1, 2, ...)
 #     nblocks          how many blocks
 #     xlabel, ylabel   the axes' titles
-#     logy             1 for a log y axis, where zero is drawn at ylo
+#     logy             1 for a log y axis
+#     has_zero         1 when a zero was raised to ylo: ylo is labelled 0
 #     ylo, yhi, xmax   the axes' ranges
 
 set terminal pngcairo size 1100,560 font "DejaVu Sans,11" noenhanced
@@ -22,8 +23,8 @@ set xrange [0.6:xmax + 0.4]
 set yrange [ylo:yhi]
 if (logy) {
     set logscale y
-    set ytics add ("0" ylo)
     set format y "%g"
+    if (has_zero) { set ytics add ("0" ylo) }
 }
 set xlabel xlabel
 set ylabel ylabel

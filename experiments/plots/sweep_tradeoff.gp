@@ -9,6 +9,7 @@
 #     out                          the PNG file to write
 #     points                       the lines of awk/sweep_labels.awk (tabs)
 #     xlo, xhi, xstep, ylo, yhi    the axes; zero is drawn at ylo
+#     has_zero                     1 when a value is zero: ylo is labelled 0
 #     xlabel                       what x is (availability in faults, or
 #                                  overall when the runs had no faults)
 
@@ -24,7 +25,7 @@ set logscale y
 set yrange [ylo:yhi]
 set xtics xlo, xstep, 100 nomirror
 set ytics nomirror
-set ytics add ("0" ylo)
+if (has_zero) { set ytics add ("0" ylo) }
 set format y "%g"
 set xlabel xlabel
 set ylabel "consistency violations per 1,000 ok operations (log scale)"

@@ -167,8 +167,10 @@ check_column() { # check_column PLACED N: column fraction is field 10
 }
 for i in $(seq 1 8); do printf 'd%s\t99\t99\t99\t10\t10\t10\t100\n' "$i"; done >"$DIR/same.tsv"
 labels "$DIR/same.tsv" >"$DIR/placed"; check_column same 8
+[ "$(cut -f6 "$DIR/axes")" = 0 ] || fail "no zero among the points, yet the axis labels one"
 for i in $(seq 1 8); do printf 'z%s\t99\t99\t99\t0\t0\t0\t100\n' "$i"; done >"$DIR/zero.tsv"
 labels "$DIR/zero.tsv" >"$DIR/placed"; check_column zero 8
+[ "$(cut -f6 "$DIR/axes")" = 1 ] || fail "zeros on the log axis, yet no 0 label"
 for i in $(seq 1 8); do printf 't%s\t99\t99\t99\t%s\t1\t1\t100\n' "$i" "$((990 + i))"; done >"$DIR/top.tsv"
 echo "low	50	50	50	1	1	1	1" >>"$DIR/top.tsv"
 labels "$DIR/top.tsv" >"$DIR/placed"; check_column top 9
