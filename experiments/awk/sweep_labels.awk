@@ -7,9 +7,9 @@
 # POINTS has one design per line, tab-separated: name, then write
 # availability in faults (%) as median, min, max, then violations per
 # 1,000 operations as median, min, max, then write throughput. It writes
-# "xlo xhi xstep ylo yhi zero" (tab-separated) to AXES (ylo is also where a zero is drawn
-# on the log scale; zero is 1 when some value is zero) and prints, for plots/sweep_tradeoff.gp, one line per
-# design: x, y, xmin, xmax, ymin, ymax (y values raised to ylo), point
+# "xlo xhi xstep ylo yhi zero" (tab-separated) to AXES: ylo is also where
+# a zero is drawn on the log scale, and zero is 1 when some value is
+# zero. It prints, for plots/sweep_tradeoff.gp, one line per design: x, y, xmin, xmax, ymin, ymax (y values raised to ylo), point
 # size, the label's end of the joining line (x, y in data coordinates),
 # the label's height as a fraction of the plot, and the name.
 #
