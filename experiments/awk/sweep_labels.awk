@@ -9,9 +9,10 @@
 # 1,000 operations as median, min, max, then write throughput. It writes
 # "xlo xhi xstep ylo yhi zero" (tab-separated) to AXES: ylo is also where
 # a zero is drawn on the log scale, and zero is 1 when some value is
-# zero. It prints, for plots/sweep_tradeoff.gp, one line per design: x, y, xmin, xmax, ymin, ymax (y values raised to ylo), point
-# size, the label's end of the joining line (x, y in data coordinates),
-# the label's height as a fraction of the plot, and the name.
+# zero. It prints, for plots/sweep_tradeoff.gp, one line per design: x,
+# y, xmin, xmax, ymin, ymax (y values raised to ylo), point size, the
+# label's end of the joining line (x, y in data coordinates), the label's
+# height as a fraction of the plot, and the name.
 #
 # Why a column: labels next to their points overlap as soon as two designs
 # land close together, and an offset search can run out of room. In a
