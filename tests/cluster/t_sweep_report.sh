@@ -192,10 +192,12 @@ set +e
 mkdir -p "$DIR/plain"; "$SREPORT" "$DIR/plain" 2>>"$DIR/err"; r2=$?
 cp -r "$S" "$DIR/badfig"; echo 'figure=pie' >>"$DIR/badfig/definition.sweep"
 "$SREPORT" "$DIR/badfig" 2>>"$DIR/err"; r3=$?
+cp -r "$S" "$DIR/badplan"; printf 'fast\t\t\tone\t1\tfast-t1\t\n' >>"$DIR/badplan/plan.tsv"
+"$SREPORT" "$DIR/badplan" 2>>"$DIR/err"; r4=$?
 set -e
-[ "$r1 $r2 $r3" = "2 2 2" ] || fail "bad sweep directories gave exit $r1 $r2 $r3, not 2 2 2"
-grep -q 'not a sweep directory' "$DIR/err" && grep -q 'figure must be tradeoff or lines' "$DIR/err" ||
-    fail "no clear error: $(cat "$DIR/err")"
+[ "$r1 $r2 $r3 $r4" = "2 2 2 2" ] || fail "bad sweep directories gave exit $r1 $r2 $r3 $r4, not 2 2 2 2"
+grep -q 'not a sweep directory' "$DIR/err" && grep -q 'figure must be tradeoff or lines' "$DIR/err" &&
+    grep -q 'plan.tsv line 9 is not' "$DIR/err" || fail "no clear error: $(cat "$DIR/err")"
 say "bad input: exit 2 with a clear error"
 
 # The index: the sweep's figure first, the sweep and its runs linked.
