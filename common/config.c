@@ -72,11 +72,15 @@ enum {
     KEY_C_MISSED,
     KEY_C_HOLD_MS,
     KEY_C_MAX_LAG,
+    KEY_C_MAX_CLIENTS,
+    KEY_C_IDLE_TIMEOUT_S,
+    KEY_C_MAX_VALUE,
     COORD_NKEYS
 };
 static const char *const s_coord_keys[COORD_NKEYS] = {
-    "client",    "resp",         "write_route", "read_route", "pool",
-    "pool_size", "heartbeat_ms", "missed",      "hold_ms",    "max_lag",
+    "client",      "resp",           "write_route", "read_route", "pool",
+    "pool_size",   "heartbeat_ms",   "missed",      "hold_ms",    "max_lag",
+    "max_clients", "idle_timeout_s", "max_value",
 };
 
 typedef struct {
@@ -411,6 +415,20 @@ static int s_coord_key(parser_t *p, int k, const char *value)
         ret = s_parse_int(p, "max_lag", value, 1, 1000000000, &v);
         c->max_lag = (uint64_t)v;
         break;
+    case KEY_C_MAX_CLIENTS:
+        ret = s_parse_int(p, "max_clients", value, 1, 1000000, &v);
+        c->max_clients = (int)v;
+        break;
+    case KEY_C_IDLE_TIMEOUT_S:
+        ret = s_parse_int(p, "idle_timeout_s", value, 0, 1000000, &v);
+        c->idle_timeout_s = (int)v;
+        break;
+    case KEY_C_MAX_VALUE:
+        /* Nodes refuse values over MM_VALUE_MAX: the coordinator may be
+         * stricter, never looser. */
+        ret = s_parse_int(p, "max_value", value, 0, MM_VALUE_MAX, &v);
+        c->max_value = (int)v;
+        break;
     }
     return ret;
 }
@@ -701,13 +719,16 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->ack = ACK_NONE;
     out->ack_timeout_ms = 1000;
     out->coord.write_route = (write_route_t)-1; /* chosen below */
-    out->coord.read_route = READ_ROUTE_ROUND_ROBIN;
+    out->coord.read_route = READ_ROUTE_RYW;
     out->coord.pool = 1;
     out->coord.pool_size = 4;
     out->coord.heartbeat_ms = 100;
     out->coord.missed = 3;
     out->coord.hold_ms = 2000;
     out->coord.max_lag = 10000;
+    out->coord.max_clients = 10000;
+    out->coord.idle_timeout_s = 300;
+    out->coord.max_value = MM_VALUE_MAX;
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');
