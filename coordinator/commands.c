@@ -9,6 +9,11 @@
  * transactions) are refused with the reason, so a student learns why.
  * Key and value limits are checked here, where an error keeps the
  * connection; the RESP codec only enforces the protocol's own limits.
+ *
+ * Read-your-writes (read_route = ryw, the default): a read waits, parked
+ * on its connection, until that connection's earlier writes are
+ * answered; then their commit tokens route it to a node that holds them.
+ * So `SET k v` then `GET k` in one packet reads v, as from one Redis.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,9 +44,8 @@ static void s_sub_error(coord_t *co, resp_buf_t *b, const sub_t *sub,
 }
 
 /* Builds the RESP reply of a command whose subs have all answered. */
-void command_reply(coord_t *co, creq_t *r)
+void command_reply(coord_t *co, creq_t *r, resp_buf_t *b)
 {
-    resp_buf_t *b = &r->out;
     int is_write = r->kind == K_SET || r->kind == K_DEL || r->kind == K_MSET;
     long long count = 0;
 
@@ -128,13 +132,264 @@ static int s_key_ok(coord_t *co, conn_t *c, const resp_cmd_t *cmd, int from,
     return 1;
 }
 
-void command_run(coord_t *co, conn_t *c, const resp_cmd_t *cmd)
+/* Values may be empty; the longest is max_value (nodes take MM_VALUE_MAX). */
+static int s_value_ok(coord_t *co, conn_t *c, const resp_cmd_t *cmd, int from,
+                      int step)
+{
+    for (int i = from; i < cmd->argc; i += step) {
+        if (cmd->argl[i] > (size_t)co->cfg.coord.max_value) {
+            co->st_errors++;
+            resp_errorf(resp_front_ready(c),
+                        "ERR value of %zu bytes: at most %d", cmd->argl[i],
+                        co->cfg.coord.max_value);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int s_arity(coord_t *co, conn_t *c, const char *name)
+{
+    co->st_errors++;
+    resp_errorf(resp_front_ready(c),
+                "ERR wrong number of arguments for '%s' command", name);
+    return CMD_DONE;
+}
+
+/*
+ * Sends r's subs not sent yet, one node request each. When the slots run
+ * out, the connection parks with r half sent and comes back here when
+ * slots are freed (c->partial). r may be answered and freed by the time
+ * its last request returns, so r is not touched after that.
+ */
+static int s_issue(coord_t *co, conn_t *c, creq_t *r, const resp_cmd_t *cmd)
+{
+    const uint8_t *const *v = cmd->argv;
+    const size_t *l = cmd->argl;
+    int n = r->nsub, kind = r->kind;
+
+    for (int i = r->sent; i < n; i++) {
+        int rc;
+        if (co->live >= CO_INFLIGHT)
+            goto park;
+        r->sent = i + 1;
+        if (kind == K_SET || kind == K_MSET)
+            rc = pool_request(co, WIRE_PUT, v[2 * i + 1], l[2 * i + 1],
+                              v[2 * i + 2], l[2 * i + 2], r, i, c);
+        else
+            rc = pool_request(co, kind == K_DEL ? WIRE_DEL : WIRE_GET, v[i + 1],
+                              l[i + 1], NULL, 0, r, i, c);
+        if (rc < 0) {
+            r->sent = i;
+            goto park;
+        }
+    }
+    c->partial = NULL;
+    return CMD_DONE;
+park:
+    c->partial = r;
+    return PARK_SLOTS;
+}
+
+/* Queues a command of nsub node requests and sends them, or parks it. */
+static int s_start(coord_t *co, conn_t *c, const resp_cmd_t *cmd, int kind,
+                   int nsub)
+{
+    int read = kind == K_GET || kind == K_MGET || kind == K_EXISTS;
+    creq_t *r;
+
+    if (read && co->cfg.coord.read_route == READ_ROUTE_RYW && c->writes > 0)
+        return PARK_WRITES;
+    if (co->live >= CO_INFLIGHT)
+        return PARK_SLOTS;
+    r = resp_front_queue(c, kind, nsub);
+    if (r == NULL) {
+        resp_error(resp_front_ready(c), "ERR out of memory");
+        return CMD_DONE;
+    }
+    return s_issue(co, c, r, cmd);
+}
+
+static int s_get(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                 const char *name)
+{
+    if (cmd->argc != 2)
+        return s_arity(co, c, name);
+    if (!s_key_ok(co, c, cmd, 1, 1))
+        return CMD_DONE;
+    return s_start(co, c, cmd, K_GET, 1);
+}
+
+static int s_set(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                 const char *name)
+{
+    if (cmd->argc > 3) {
+        co->st_errors++;
+        resp_error(resp_front_ready(c),
+                   "ERR SET options (EX, PX, NX, XX, GET, KEEPTTL) are not "
+                   "supported: mmlab values do not expire and "
+                   "last-writer-wins cannot do conditional writes");
+        return CMD_DONE;
+    }
+    if (cmd->argc != 3)
+        return s_arity(co, c, name);
+    if (!s_key_ok(co, c, cmd, 1, 2) || !s_value_ok(co, c, cmd, 2, 2))
+        return CMD_DONE;
+    return s_start(co, c, cmd, K_SET, 1);
+}
+
+static int s_mset(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    if (cmd->argc < 3 || cmd->argc % 2 == 0)
+        return s_arity(co, c, name);
+    if (!s_key_ok(co, c, cmd, 1, 2) || !s_value_ok(co, c, cmd, 2, 2))
+        return CMD_DONE;
+    return s_start(co, c, cmd, K_MSET, cmd->argc / 2);
+}
+
+/* DEL, UNLINK, EXISTS and MGET: one node request per key. */
+static int s_keys(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    int kind = name[0] == 'E' ? K_EXISTS : name[0] == 'M' ? K_MGET : K_DEL;
+    if (cmd->argc < 2)
+        return s_arity(co, c, name);
+    if (!s_key_ok(co, c, cmd, 1, 1))
+        return CMD_DONE;
+    return s_start(co, c, cmd, kind, cmd->argc - 1);
+}
+
+static int s_ping(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    if (cmd->argc > 2)
+        return s_arity(co, c, name);
+    if (cmd->argc == 2)
+        resp_bulk(resp_front_ready(c), cmd->argv[1], cmd->argl[1]);
+    else
+        resp_simple(resp_front_ready(c), "PONG");
+    return CMD_DONE;
+}
+
+static int s_echo(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    if (cmd->argc != 2)
+        return s_arity(co, c, name);
+    resp_bulk(resp_front_ready(c), cmd->argv[1], cmd->argl[1]);
+    return CMD_DONE;
+}
+
+static int s_quit(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    (void)co, (void)cmd, (void)name;
+    resp_simple(resp_front_ready(c), "OK");
+    c->closing = 1;
+    return CMD_DONE;
+}
+
+static int s_select(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                    const char *name)
+{
+    if (cmd->argc != 2)
+        return s_arity(co, c, name);
+    if (cmd->argl[1] == 1 && cmd->argv[1][0] == '0')
+        resp_simple(resp_front_ready(c), "OK");
+    else
+        resp_error(resp_front_ready(c), "ERR mmlab has one database: SELECT 0");
+    return CMD_DONE;
+}
+
+static int s_command(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                     const char *name)
+{
+    (void)co, (void)cmd, (void)name;
+    resp_array(resp_front_ready(c), 0);
+    return CMD_DONE;
+}
+
+static int s_config(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                    const char *name)
+{
+    resp_buf_t *b = resp_front_ready(c);
+    (void)co, (void)name;
+    if (cmd->argc >= 3 && cmd->argl[1] == 3 &&
+        strncasecmp((const char *)cmd->argv[1], "GET", 3) == 0) {
+        /* Harmless: every asked parameter, with an empty value. */
+        resp_array(b, 2 * (cmd->argc - 2));
+        for (int i = 2; i < cmd->argc; i++) {
+            resp_bulk(b, cmd->argv[i], cmd->argl[i]);
+            resp_bulk(b, "", 0);
+        }
+    } else {
+        resp_error(b, "ERR only CONFIG GET is answered (with empty values): "
+                      "mmlab is configured by its cluster file");
+    }
+    return CMD_DONE;
+}
+
+static int s_info(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    char sec[32] = "";
+    resp_buf_t text;
+    (void)name;
+    if (cmd->argc >= 2) {
+        size_t l =
+            cmd->argl[1] < sizeof sec - 1 ? cmd->argl[1] : sizeof sec - 1;
+        memcpy(sec, cmd->argv[1], l);
+        sec[l] = '\0';
+    }
+    resp_buf_init(&text);
+    command_info(co, &text, sec);
+    resp_bulk(resp_front_ready(c), text.data, text.len);
+    resp_buf_free(&text);
+    return CMD_DONE;
+}
+
+/* The commands served, and which of them a connection accepted past
+ * max_clients may run (the room kept for INFO and admin). */
+static const struct {
+    const char *name;
+    int (*run)(coord_t *co, conn_t *c, const resp_cmd_t *cmd, const char *name);
+    int admin;
+} s_commands[] = {
+    {"GET", s_get, 0},       {"SET", s_set, 0},       {"MSET", s_mset, 0},
+    {"DEL", s_keys, 0},      {"UNLINK", s_keys, 0},   {"EXISTS", s_keys, 0},
+    {"MGET", s_keys, 0},     {"PING", s_ping, 1},     {"ECHO", s_echo, 1},
+    {"QUIT", s_quit, 1},     {"SELECT", s_select, 1}, {"COMMAND", s_command, 1},
+    {"CONFIG", s_config, 1}, {"INFO", s_info, 1},
+};
+
+/* A command not in s_commands: refused with the reason, or unknown. */
+static int s_other(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                   const char *name)
+{
+    co->st_errors++;
+    for (size_t i = 0; i < sizeof s_refused / sizeof s_refused[0]; i++) {
+        if (strcmp(name, s_refused[i].name) == 0) {
+            resp_errorf(resp_front_ready(c), "ERR %s is not supported: %s",
+                        name, s_why(s_refused[i].why));
+            return CMD_DONE;
+        }
+    }
+    resp_errorf(resp_front_ready(c),
+                "ERR unknown command '%.*s', with args beginning with: %s",
+                (int)(cmd->argl[0] > 64 ? 64 : cmd->argl[0]),
+                (const char *)cmd->argv[0], cmd->argc > 1 ? "..." : "");
+    return CMD_DONE;
+}
+
+int command_run(coord_t *co, conn_t *c, const resp_cmd_t *cmd)
 {
     char name[24];
     size_t n = cmd->argl[0];
-    creq_t *r;
+    int rc;
 
-    co->st_commands++;
+    if (c->partial != NULL)
+        return s_issue(co, c, c->partial, cmd);
     if (n >= sizeof name)
         n = sizeof name - 1;
     for (size_t i = 0; i < n; i++) {
@@ -142,146 +397,46 @@ void command_run(coord_t *co, conn_t *c, const resp_cmd_t *cmd)
         name[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
     }
     name[n] = '\0';
-
-#define ARITY(ok)                                                              \
-    do {                                                                       \
-        if (!(ok)) {                                                           \
-            co->st_errors++;                                                   \
-            resp_errorf(resp_front_ready(c),                                   \
-                        "ERR wrong number of arguments for '%s' command",      \
-                        name);                                                 \
-            return;                                                            \
-        }                                                                      \
-    } while (0)
-
-    if (strcmp(name, "GET") == 0) {
-        ARITY(cmd->argc == 2);
-        if (!s_key_ok(co, c, cmd, 1, 1))
-            return;
-        if ((r = resp_front_queue(c, K_GET, 1)) == NULL)
-            goto oom;
-        pool_request(co, WIRE_GET, cmd->argv[1], cmd->argl[1], NULL, 0, r, 0,
-                     c);
-    } else if (strcmp(name, "SET") == 0) {
-        if (cmd->argc > 3) {
-            co->st_errors++;
-            resp_error(resp_front_ready(c),
-                       "ERR SET options (EX, PX, NX, XX, GET, "
-                       "KEEPTTL) are not supported: mmlab values "
-                       "do not expire and last-writer-wins "
-                       "cannot do conditional writes");
-            return;
-        }
-        ARITY(cmd->argc == 3);
-        if (!s_key_ok(co, c, cmd, 1, 1))
-            return;
-        if (cmd->argl[2] > MM_VALUE_MAX) {
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++) {
+        if (strcmp(name, s_commands[i].name) != 0)
+            continue;
+        if (c->admin_only && !s_commands[i].admin) {
+            co->st_commands++;
             co->st_errors++;
             resp_errorf(resp_front_ready(c),
-                        "ERR value of %zu bytes: at most %d", cmd->argl[2],
-                        MM_VALUE_MAX);
-            return;
+                        "ERR max number of clients reached: this connection "
+                        "came past max_clients (%d) and may only run INFO, "
+                        "PING and the like",
+                        co->max_clients);
+            return CMD_DONE;
         }
-        if ((r = resp_front_queue(c, K_SET, 1)) == NULL)
-            goto oom;
-        pool_request(co, WIRE_PUT, cmd->argv[1], cmd->argl[1], cmd->argv[2],
-                     cmd->argl[2], r, 0, c);
-    } else if (strcmp(name, "MSET") == 0) {
-        ARITY(cmd->argc >= 3 && cmd->argc % 2 == 1);
-        if (!s_key_ok(co, c, cmd, 1, 2))
-            return;
-        for (int i = 2; i < cmd->argc; i += 2) {
-            if (cmd->argl[i] > MM_VALUE_MAX) {
-                co->st_errors++;
-                resp_errorf(resp_front_ready(c),
-                            "ERR value of %zu bytes: at most %d", cmd->argl[i],
-                            MM_VALUE_MAX);
-                return;
-            }
-        }
-        if ((r = resp_front_queue(c, K_MSET, cmd->argc / 2)) == NULL)
-            goto oom;
-        for (int i = 1; i < cmd->argc; i += 2)
-            pool_request(co, WIRE_PUT, cmd->argv[i], cmd->argl[i],
-                         cmd->argv[i + 1], cmd->argl[i + 1], r, i / 2, c);
-    } else if (strcmp(name, "DEL") == 0 || strcmp(name, "UNLINK") == 0 ||
-               strcmp(name, "EXISTS") == 0 || strcmp(name, "MGET") == 0) {
-        int kind = name[0] == 'E' ? K_EXISTS : name[0] == 'M' ? K_MGET : K_DEL;
-        ARITY(cmd->argc >= 2);
-        if (!s_key_ok(co, c, cmd, 1, 1))
-            return;
-        if ((r = resp_front_queue(c, kind, cmd->argc - 1)) == NULL)
-            goto oom;
-        for (int i = 1; i < cmd->argc; i++)
-            pool_request(co, kind == K_DEL ? WIRE_DEL : WIRE_GET, cmd->argv[i],
-                         cmd->argl[i], NULL, 0, r, i - 1, c);
-    } else if (strcmp(name, "PING") == 0) {
-        ARITY(cmd->argc <= 2);
-        if (cmd->argc == 2)
-            resp_bulk(resp_front_ready(c), cmd->argv[1], cmd->argl[1]);
-        else
-            resp_simple(resp_front_ready(c), "PONG");
-    } else if (strcmp(name, "ECHO") == 0) {
-        ARITY(cmd->argc == 2);
-        resp_bulk(resp_front_ready(c), cmd->argv[1], cmd->argl[1]);
-    } else if (strcmp(name, "QUIT") == 0) {
-        resp_simple(resp_front_ready(c), "OK");
-        c->closing = 1;
-    } else if (strcmp(name, "SELECT") == 0) {
-        ARITY(cmd->argc == 2);
-        if (cmd->argl[1] == 1 && cmd->argv[1][0] == '0')
-            resp_simple(resp_front_ready(c), "OK");
-        else
-            resp_error(resp_front_ready(c),
-                       "ERR mmlab has one database: SELECT 0");
-    } else if (strcmp(name, "COMMAND") == 0) {
-        resp_array(resp_front_ready(c), 0);
-    } else if (strcmp(name, "CONFIG") == 0) {
-        resp_buf_t *b = resp_front_ready(c);
-        if (cmd->argc >= 3 && cmd->argl[1] == 3 &&
-            strncasecmp((const char *)cmd->argv[1], "GET", 3) == 0) {
-            /* Harmless: every asked parameter, with an empty value. */
-            resp_array(b, 2 * (cmd->argc - 2));
-            for (int i = 2; i < cmd->argc; i++) {
-                resp_bulk(b, cmd->argv[i], cmd->argl[i]);
-                resp_bulk(b, "", 0);
-            }
-        } else {
-            resp_error(b, "ERR only CONFIG GET is answered (with empty "
-                          "values): mmlab is configured by its cluster file");
-        }
-    } else if (strcmp(name, "INFO") == 0) {
-        char sec[32] = "";
-        if (cmd->argc >= 2) {
-            size_t l =
-                cmd->argl[1] < sizeof sec - 1 ? cmd->argl[1] : sizeof sec - 1;
-            memcpy(sec, cmd->argv[1], l);
-            sec[l] = '\0';
-        }
-        resp_buf_t text;
-        resp_buf_init(&text);
-        command_info(co, &text, sec);
-        resp_bulk(resp_front_ready(c), text.data, text.len);
-        resp_buf_free(&text);
-    } else {
-        for (size_t i = 0; i < sizeof s_refused / sizeof s_refused[0]; i++) {
-            if (strcmp(name, s_refused[i].name) == 0) {
-                co->st_errors++;
-                resp_errorf(resp_front_ready(c), "ERR %s is not supported: %s",
-                            name, s_why(s_refused[i].why));
-                return;
-            }
-        }
-        co->st_errors++;
-        resp_errorf(resp_front_ready(c),
-                    "ERR unknown command '%.*s', with args beginning with: %s",
-                    (int)(cmd->argl[0] > 64 ? 64 : cmd->argl[0]),
-                    (const char *)cmd->argv[0], cmd->argc > 1 ? "..." : "");
+        rc = s_commands[i].run(co, c, cmd, name);
+        if (rc == CMD_DONE)
+            co->st_commands++;
+        return rc;
     }
-    return;
-oom:
-    resp_error(resp_front_ready(c), "ERR out of memory");
-#undef ARITY
+    co->st_commands++;
+    return s_other(co, c, cmd, name);
+}
+
+void command_toobig(coord_t *co, conn_t *c, const resp_cmd_t *cmd)
+{
+    int arg = cmd->toobig_arg;
+    int value =
+        (strcasecmp(cmd->name, "SET") == 0 && arg == 2) ||
+        (strcasecmp(cmd->name, "MSET") == 0 && arg >= 2 && arg % 2 == 0);
+
+    co->st_commands++;
+    co->st_errors++;
+    if (value)
+        resp_errorf(resp_front_ready(c), "ERR value of %lld bytes: at most %d",
+                    cmd->toobig, co->cfg.coord.max_value);
+    else
+        resp_errorf(resp_front_ready(c),
+                    "ERR argument %d of '%s' is %lld bytes: keys are at most "
+                    "%d bytes and values %d",
+                    arg, cmd->name, cmd->toobig, MM_KEY_MAX,
+                    co->cfg.coord.max_value);
 }
 
 /*
@@ -344,16 +499,27 @@ void command_info(coord_t *co, resp_buf_t *b, const char *section)
                    (unsigned long long)co->st_opened, co->live,
                    (unsigned long long)co->st_held);
     }
+    if (all || strcasecmp(section, "clients") == 0) {
+        coord_addf(b,
+                   "# Clients\r\nconnected_clients:%d\r\nmaxclients:%d\r\n"
+                   "admin_reserve:%d\r\nidle_timeout_s:%d\r\n"
+                   "max_value:%d\r\n\r\n",
+                   co->nconns, co->max_clients, CO_ADMIN_RESERVE,
+                   co->cfg.coord.idle_timeout_s, co->cfg.coord.max_value);
+    }
     if (all || strcasecmp(section, "stats") == 0) {
         coord_addf(b,
                    "# Stats\r\ntotal_connections_received:%llu\r\n"
                    "connected_clients:%d\r\ntotal_commands_processed:%llu\r\n"
                    "total_error_replies:%llu\r\nnode_timeouts:%llu\r\n"
-                   "failovers:%llu\r\n",
+                   "failovers:%llu\r\nrejected_connections:%llu\r\n"
+                   "idle_clients_closed:%llu\r\n",
                    (unsigned long long)co->st_conns, co->nconns,
                    (unsigned long long)co->st_commands,
                    (unsigned long long)co->st_errors,
                    (unsigned long long)co->st_timeouts,
-                   (unsigned long long)co->st_failovers);
+                   (unsigned long long)co->st_failovers,
+                   (unsigned long long)co->st_rejected,
+                   (unsigned long long)co->st_idle_closed);
     }
 }

@@ -1,6 +1,6 @@
 /*
  * coordinator.c - the coordinator object and its loop: one thread, one
- * zmq_poll over both client fronts and every node socket.
+ * epoll over both client fronts and every node socket.
  *
  * How a request travels (each step in its own file, see coord_int.h):
  *
@@ -12,14 +12,18 @@
  *      the order its commands came).
  *
  * Timers run from the loop too: a heartbeat every heartbeat_ms
- * (failover.c: detection, promotion, fencing) and a deadline check every
- * CO_PERF_CHECK_MS (pool.c: timed-out requests, held writes).
+ * (failover.c: detection, promotion, fencing), a deadline check every
+ * CO_CHECK_MS (pool.c: timed-out requests, held writes) and an idle-client
+ * check every second (resp_front.c).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include "coord_int.h"
 #include "log.h"
@@ -37,151 +41,231 @@ void coord_addf(resp_buf_t *b, const char *fmt, ...)
                         (size_t)n < sizeof line ? (size_t)n : sizeof line - 1);
 }
 
-enum { IT_FRONT, IT_LISTEN, IT_CONN, IT_ADMIN, IT_POOL, IT_OFF };
-
-static int s_build_items(coord_t *co)
+int coord_watch(coord_t *co, zsock_t *z, void *sock, int kind, int arg)
 {
-    int n = 0;
-    int need = 2 + co->nconns + co->nnodes * (1 + co->cfg.coord.pool_size) +
-               co->noffsock;
-    if (need > co->items_cap) {
-        int cap = need * 2;
-        void *a = realloc(co->items, (size_t)cap * sizeof *co->items);
-        if (a != NULL)
-            co->items = a;
-        void *b = realloc(co->item_kind, (size_t)cap * sizeof(int));
-        if (b != NULL)
-            co->item_kind = b;
-        void *c = realloc(co->item_arg, (size_t)cap * sizeof(int));
-        if (c != NULL)
-            co->item_arg = c;
-        if (a == NULL || b == NULL || c == NULL)
-            return -ENOMEM;
-        co->items_cap = cap;
-    }
-#define ADD(sock_, fd_, ev_, kind_, arg_)                                      \
-    do {                                                                       \
-        co->items[n].socket = (sock_);                                         \
-        co->items[n].fd = (fd_);                                               \
-        co->items[n].events = (short)(ev_);                                    \
-        co->items[n].revents = 0;                                              \
-        co->item_kind[n] = (kind_);                                            \
-        co->item_arg[n] = (arg_);                                              \
-        n++;                                                                   \
-    } while (0)
-    if (co->front != NULL)
-        ADD(co->front, 0, ZMQ_POLLIN, IT_FRONT, 0);
-    if (co->listen_fd >= 0)
-        ADD(NULL, co->listen_fd, ZMQ_POLLIN, IT_LISTEN, 0);
-    for (int k = 0; k < co->nconns; k++) {
-        conn_t *c = co->conns[k];
-        short ev = 0;
-        if (!c->closing && c->queued < CO_CONN_QUEUE_MAX)
-            ev |= ZMQ_POLLIN;
-        if (c->out.len > 0)
-            ev |= ZMQ_POLLOUT;
-        ADD(NULL, c->fd, ev, IT_CONN, k);
-    }
-    for (int i = 0; i < co->nnodes; i++) {
-        ADD(co->nodes[i].admin, 0, ZMQ_POLLIN, IT_ADMIN, i);
-        if (co->cfg.coord.pool)
-            for (int p = 0; p < co->cfg.coord.pool_size; p++)
-                ADD(co->nodes[i].pool[p], 0, ZMQ_POLLIN, IT_POOL, i * 64 + p);
-    }
-    for (int k = 0; k < co->noffsock; k++)
-        ADD(co->slots[co->offsock[k]].sock, 0, ZMQ_POLLIN, IT_OFF,
-            co->offsock[k]);
-#undef ADD
-    return n;
+    struct epoll_event ev = {.events = EPOLLIN};
+    size_t len = sizeof(int);
+    int fd;
+
+    z->ev = EV_ZSOCK;
+    z->sock = sock;
+    z->kind = kind;
+    z->arg = arg;
+    z->dirty = 0;
+    if (zmq_getsockopt(sock, ZMQ_FD, &fd, &len) != 0)
+        return -errno;
+    ev.data.ptr = z;
+    if (epoll_ctl(co->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+        return -errno;
+    coord_zdirty(co, z); /* it may hold input already */
+    return 0;
 }
 
+void coord_unwatch(coord_t *co, zsock_t *z)
+{
+    size_t len = sizeof(int);
+    int fd;
+
+    if (z->sock != NULL && zmq_getsockopt(z->sock, ZMQ_FD, &fd, &len) == 0)
+        epoll_ctl(co->ep, EPOLL_CTL_DEL, fd, NULL);
+    if (z->dirty) {
+        /* Take it off the dirty list: it is about to be freed. */
+        for (zsock_t **p = &co->zdirty; *p != NULL; p = &(*p)->next_dirty) {
+            if (*p == z) {
+                *p = z->next_dirty;
+                break;
+            }
+        }
+        z->dirty = 0;
+    }
+}
+
+void coord_zdirty(coord_t *co, zsock_t *z)
+{
+    if (z->dirty)
+        return;
+    z->dirty = 1;
+    z->next_dirty = co->zdirty;
+    co->zdirty = z;
+}
+
+/* Whether z has a message waiting. ZMQ_EVENTS also takes in what the
+ * socket's I/O thread signalled, which re-arms its ZMQ_FD. */
+static int s_readable(void *sock)
+{
+    int ev = 0;
+    size_t len = sizeof ev;
+    return zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &len) == 0 &&
+           (ev & ZMQ_POLLIN);
+}
+
+/* Reads everything waiting on the dirty ZeroMQ sockets. */
+static void s_drain(coord_t *co)
+{
+    while (co->zdirty != NULL) {
+        zsock_t *z = co->zdirty;
+        co->zdirty = z->next_dirty;
+        z->dirty = 0;
+        if (z->kind == ZS_OFF) {
+            /* A pool = off socket is closed with its slot, on its reply. */
+            if (s_readable(z->sock))
+                pool_read_off(co, z->arg);
+            continue;
+        }
+        while (s_readable(z->sock)) {
+            if (z->kind == ZS_FRONT)
+                zfront_read(co);
+            else if (z->kind == ZS_ADMIN)
+                failover_admin_read(co, z->arg);
+            else
+                pool_read(co, z->sock, z->arg);
+        }
+    }
+}
+
+/* Heartbeats, request deadlines and idle clients. Returns the ms until
+ * the next timer is due. */
+static long s_timers(coord_t *co)
+{
+    int64_t now = tp_now_ms(), next;
+
+    if (now >= co->next_beat_ms) {
+        failover_heartbeat(co);
+        co->next_beat_ms = now + co->cfg.coord.heartbeat_ms;
+    }
+    if (now >= co->next_check_ms) {
+        if (co->live > 0)
+            pool_check_deadlines(co);
+        co->next_check_ms = now + CO_CHECK_MS;
+    }
+    if (now >= co->next_idle_ms) {
+        resp_front_idle(co);
+        co->next_idle_ms = now + 1000;
+    }
+    next = co->next_beat_ms < co->next_check_ms ? co->next_beat_ms
+                                                : co->next_check_ms;
+    return next > now ? (long)(next - now) : 0;
+}
+
+/*
+ * The loop. Its cost per pass follows what happened, not how many clients
+ * are connected: epoll reports only the ready sockets, and each list
+ * (co->run, co->flush, co->zdirty) holds only what has work.
+ *
+ *   1. wait for events (not at all while some list has work);
+ *   2. accept; read and run every ready client's pipelined commands, each
+ *      request going to its node as it is parsed;
+ *   3. drain the ZeroMQ sockets that fired or were sent on: node replies
+ *      complete slots, which fill the clients' output buffers;
+ *   4. run the clients woken meanwhile (a slot or a reply freed room);
+ *   5. write each client's output buffer once.
+ */
 int coord_run(coord_t *co)
 {
+    struct epoll_event evs[256];
+
     log_event(LOG_INFO, "coordinator_start",
               "client=%s resp=%s write_route=%s read_route=%s pool=%s "
-              "pool_size=%d heartbeat_ms=%d missed=%d hold_ms=%d",
+              "pool_size=%d heartbeat_ms=%d missed=%d hold_ms=%d "
+              "max_clients=%d idle_timeout_s=%d max_value=%d",
               co->cfg.coord.client[0] ? co->cfg.coord.client : "-",
               co->cfg.coord.resp[0] ? co->cfg.coord.resp : "-",
               config_write_route_name(co->cfg.coord.write_route),
               config_read_route_name(co->cfg.coord.read_route),
               co->cfg.coord.pool ? "on" : "off", co->cfg.coord.pool_size,
               co->cfg.coord.heartbeat_ms, co->cfg.coord.missed,
-              co->cfg.coord.hold_ms);
+              co->cfg.coord.hold_ms, co->max_clients,
+              co->cfg.coord.idle_timeout_s, co->cfg.coord.max_value);
     while (!co->stop) {
-        int64_t now = tp_now_ms();
-        if (now >= co->next_beat_ms) {
-            failover_heartbeat(co);
-            co->next_beat_ms = now + co->cfg.coord.heartbeat_ms;
-        }
-        if (now >= co->next_check_ms) {
-            pool_check_deadlines(co);
-            co->next_check_ms = now + CO_PERF_CHECK_MS;
-        }
-        int n = s_build_items(co);
-        if (n < 0)
-            return n;
-        long wait = co->next_beat_ms - now;
-        if (co->next_check_ms - now < wait)
-            wait = co->next_check_ms - now;
-        if (wait < 0)
+        long wait = s_timers(co);
+        if (co->run != NULL || co->zdirty != NULL || co->flush != NULL)
             wait = 0;
-        int rc = zmq_poll(co->items, n, wait);
-        if (rc < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == ETERM)
-                break;
+        int n = epoll_wait(co->ep, evs, 256, (int)wait);
+        if (n < 0 && errno != EINTR)
             return -errno;
-        }
-        /* Connections are read in reverse: closing one moves the last
-         * one into its place, which has been seen already. */
-        for (int k = n - 1; k >= 0; k--) {
-            short re = co->items[k].revents;
-            int arg = co->item_arg[k];
-            if (re == 0)
-                continue;
-            switch (co->item_kind[k]) {
-            case IT_FRONT:
-                zfront_read(co);
-                break;
-            case IT_LISTEN:
+        for (int k = 0; k < n; k++) {
+            ev_kind_t *what = evs[k].data.ptr;
+            if (*what == EV_LISTEN)
                 resp_front_accept(co);
-                break;
-            case IT_CONN:
-                if (arg < co->nconns && (re & (ZMQ_POLLIN | ZMQ_POLLERR)) &&
-                    resp_front_read(co, co->conns[arg]) < 0)
-                    resp_front_close(co, arg);
-                break;
-            case IT_ADMIN:
-                failover_admin_read(co, arg);
-                break;
-            case IT_POOL:
-                while (pool_read(co, co->nodes[arg / 64].pool[arg % 64],
-                                 arg / 64) == 0)
-                    ;
-                break;
-            case IT_OFF: {
-                slot_t *s = &co->slots[arg];
-                if (s->sock != NULL)
-                    pool_read(co, s->sock, s->node);
-                break;
-            }
-            }
+            else if (*what == EV_CONN)
+                resp_front_event(co, (conn_t *)what, evs[k].events);
+            else
+                coord_zdirty(co, (zsock_t *)what);
         }
-        for (int k = co->nconns - 1; k >= 0; k--) {
-            conn_t *c = co->conns[k];
-            if (c->out.len > 0 || c->closing)
-                if (resp_front_write(c) < 0)
-                    resp_front_close(co, k);
-        }
+        s_drain(co);
+        resp_front_run(co);
+        s_drain(co); /* sends since the last drain may hide replies */
+        resp_front_flush(co);
     }
     log_event(LOG_INFO, "coordinator_stop", "requests=%llu",
               (unsigned long long)co->st_requests);
     return 0;
 }
 
+/*
+ * Raises the descriptor limit as far as allowed and lowers max_clients
+ * to what fits, as Redis does: every client is a descriptor, and so is
+ * every node connection (two per ZeroMQ socket, with its signal fd).
+ */
+static void s_fit_clients(coord_t *co)
+{
+    struct rlimit rl;
+    long need_other = 32 + 4L * co->nnodes * (1 + co->cfg.coord.pool_size);
+
+    co->max_clients = co->cfg.coord.max_clients;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    long room = (long)rl.rlim_cur - need_other - CO_ADMIN_RESERVE;
+    if (rl.rlim_cur != RLIM_INFINITY && room < co->max_clients) {
+        co->max_clients = room > 1 ? (int)room : 1;
+        log_event(LOG_WARN, "max_clients",
+                  "wanted=%d fd_limit=%llu max_clients=%d",
+                  co->cfg.coord.max_clients, (unsigned long long)rl.rlim_cur,
+                  co->max_clients);
+    }
+}
+
+/* Connects node i's admin and pool sockets and watches them. */
+static int s_connect_node(coord_t *co, int i, char *err, size_t errlen)
+{
+    cnode_t *nd = &co->nodes[i];
+    void *s = pool_dealer(co, nd->cfg->client, 1);
+
+    if (s == NULL || coord_watch(co, &nd->admin, s, ZS_ADMIN, i) < 0) {
+        if (s != NULL)
+            zmq_close(s);
+        snprintf(err, errlen, "cannot connect to %s at %s: %s", nd->cfg->name,
+                 nd->cfg->client, zmq_strerror(errno));
+        return -1;
+    }
+    if (!co->cfg.coord.pool)
+        return 0;
+    nd->pool = calloc((size_t)co->cfg.coord.pool_size, sizeof *nd->pool);
+    if (nd->pool == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int p = 0; p < co->cfg.coord.pool_size; p++) {
+        s = pool_dealer(co, nd->cfg->client, 1);
+        if (s == NULL || coord_watch(co, &nd->pool[p], s, ZS_POOL, i) < 0) {
+            if (s != NULL)
+                zmq_close(s);
+            snprintf(err, errlen, "cannot connect to %s: %s", nd->cfg->client,
+                     zmq_strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
 {
+    struct epoll_event ev = {.events = EPOLLIN};
     coord_t *co = calloc(1, sizeof *co);
     if (co == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -189,16 +273,24 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
     }
     co->cfg = *cfg;
     co->listen_fd = -1;
+    co->spare_fd = -1;
     co->writer = -1;
+    co->listen = EV_LISTEN;
     co->next_reqid = ((uint64_t)tp_now_us() << 8) | 1;
+    co->oldest_reqid = co->next_reqid;
+    co->ep = epoll_create1(EPOLL_CLOEXEC);
     if (!cfg->coord.present) {
         snprintf(err, errlen, "the cluster file has no [coordinator] section");
         goto fail;
     }
+    s_fit_clients(co);
+    co->conns_cap = co->max_clients + CO_ADMIN_RESERVE;
+    co->conns = calloc((size_t)co->conns_cap, sizeof *co->conns);
     co->slots = calloc(CO_SLOTS, sizeof *co->slots);
-    co->offsock = calloc(CO_SLOTS, sizeof *co->offsock);
     co->ctx = zmq_ctx_new();
-    if (co->slots == NULL || co->offsock == NULL || co->ctx == NULL) {
+    co->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (co->conns == NULL || co->slots == NULL || co->ctx == NULL ||
+        co->ep < 0) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -213,34 +305,17 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
             co->primary_standby = 1;
             co->writer = i;
         }
-        nd->admin = pool_dealer(co, nd->cfg->client, 1);
-        if (nd->admin == NULL) {
-            snprintf(err, errlen, "cannot connect to %s at %s: %s",
-                     nd->cfg->name, nd->cfg->client, zmq_strerror(errno));
+        if (s_connect_node(co, i, err, errlen) < 0)
             goto fail;
-        }
-        if (co->cfg.coord.pool) {
-            nd->pool = calloc((size_t)co->cfg.coord.pool_size, sizeof(void *));
-            if (nd->pool == NULL) {
-                snprintf(err, errlen, "out of memory");
-                goto fail;
-            }
-            for (int p = 0; p < co->cfg.coord.pool_size; p++) {
-                nd->pool[p] = pool_dealer(co, nd->cfg->client, 1);
-                if (nd->pool[p] == NULL) {
-                    snprintf(err, errlen, "cannot connect to %s: %s",
-                             nd->cfg->client, zmq_strerror(errno));
-                    goto fail;
-                }
-            }
-        }
     }
     if (co->cfg.coord.client[0] != '\0') {
-        co->front = tp_socket(co->ctx, ZMQ_ROUTER, 0, NULL);
-        if (co->front == NULL ||
-            zmq_bind(co->front, co->cfg.coord.client) != 0) {
+        void *s = tp_socket(co->ctx, ZMQ_ROUTER, 0, NULL);
+        if (s == NULL || zmq_bind(s, co->cfg.coord.client) != 0 ||
+            coord_watch(co, &co->front, s, ZS_FRONT, -1) < 0) {
             snprintf(err, errlen, "cannot bind %s: %s", co->cfg.coord.client,
                      zmq_strerror(errno));
+            if (s != NULL)
+                zmq_close(s);
             goto fail;
         }
     }
@@ -248,6 +323,11 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
         co->listen_fd = resp_front_listen(co->cfg.coord.resp, err, errlen);
         if (co->listen_fd < 0)
             goto fail;
+        ev.data.ptr = &co->listen;
+        if (epoll_ctl(co->ep, EPOLL_CTL_ADD, co->listen_fd, &ev) != 0) {
+            snprintf(err, errlen, "epoll: %s", strerror(errno));
+            goto fail;
+        }
     }
     return co;
 fail:
@@ -260,46 +340,50 @@ void coord_stop(coord_t *co)
     co->stop = 1;
 }
 
+static void s_close_zsock(coord_t *co, zsock_t *z)
+{
+    if (z->sock == NULL)
+        return;
+    coord_unwatch(co, z);
+    zmq_close(z->sock);
+    z->sock = NULL;
+}
+
 void coord_destroy(coord_t **cop)
 {
     coord_t *co;
     if (cop == NULL || *cop == NULL)
         return;
     co = *cop;
-    while (co->nconns > 0)
-        resp_front_close(co, co->nconns - 1);
+    if (co->conns != NULL)
+        resp_front_close_all(co);
     if (co->slots != NULL) {
         for (int k = 0; k < CO_SLOTS; k++) {
             slot_t *s = &co->slots[k];
             if (s->reqid == 0)
                 continue;
-            if (s->creq != NULL && --s->creq->left == 0) {
-                resp_front_free_subs(s->creq);
-                resp_buf_free(&s->creq->out);
-                free(s->creq);
-            }
+            if (s->creq != NULL && --s->creq->left == 0)
+                resp_front_creq_free(s->creq);
             pool_slot_free(co, s);
         }
     }
     for (int i = 0; i < co->nnodes; i++) {
-        if (co->nodes[i].admin != NULL)
-            zmq_close(co->nodes[i].admin);
+        s_close_zsock(co, &co->nodes[i].admin);
         for (int p = 0; co->nodes[i].pool && p < co->cfg.coord.pool_size; p++)
-            if (co->nodes[i].pool[p] != NULL)
-                zmq_close(co->nodes[i].pool[p]);
+            s_close_zsock(co, &co->nodes[i].pool[p]);
         free(co->nodes[i].pool);
     }
-    if (co->front != NULL)
-        zmq_close(co->front);
+    s_close_zsock(co, &co->front);
     if (co->listen_fd >= 0)
         close(co->listen_fd);
+    if (co->spare_fd >= 0)
+        close(co->spare_fd);
+    if (co->ep >= 0)
+        close(co->ep);
     if (co->ctx != NULL)
         zmq_ctx_term(co->ctx);
     free(co->slots);
-    free(co->offsock);
-    free(co->items);
-    free(co->item_kind);
-    free(co->item_arg);
+    free(co->conns);
     free(co);
     *cop = NULL;
 }

@@ -60,7 +60,8 @@ static void s_send_admin(coord_t *co, int i, int cmd, uint32_t epoch,
     m.cmd = (uint8_t)cmd;
     m.epoch = epoch;
     m.reqid = reqid;
-    tp_send(co->nodes[i].admin, &m, ZMQ_DONTWAIT);
+    tp_send(co->nodes[i].admin.sock, &m, ZMQ_DONTWAIT);
+    coord_zdirty(co, &co->nodes[i].admin);
 }
 
 /* A node's STATUS: its role, epoch and applied vector; and fencing. */
@@ -127,7 +128,7 @@ void failover_admin_read(coord_t *co, int i)
         zmq_msg_t msg;
         wire_msg_t m;
         zmq_msg_init(&msg);
-        if (tp_recv(co->nodes[i].admin, &msg, ZMQ_DONTWAIT) < 0) {
+        if (tp_recv(co->nodes[i].admin.sock, &msg, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&msg);
             return;
         }

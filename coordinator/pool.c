@@ -55,30 +55,33 @@ void *pool_dealer(coord_t *co, const char *endpoint, int immediate)
     return s;
 }
 
+/* How many ids to try when the next one's ring place is still taken by
+ * a slow request: a few, so that one straggler does not stop the ring. */
+#define POOL_SLOT_TRIES 8
+
 slot_t *pool_slot_new(coord_t *co)
 {
-    uint64_t id = co->next_reqid++;
-    slot_t *s = &co->slots[id & (CO_SLOTS - 1)];
-    if (s->reqid != 0)
-        return NULL; /* CO_SLOTS requests already in flight */
-    memset(s, 0, sizeof *s);
-    s->reqid = id;
-    s->node = -1;
-    co->live++;
-    return s;
+    for (int t = 0; t < POOL_SLOT_TRIES && co->live < CO_SLOTS; t++) {
+        uint64_t id = co->next_reqid++;
+        slot_t *s = &co->slots[id & (CO_SLOTS - 1)];
+        if (s->reqid != 0)
+            continue;
+        memset(s, 0, sizeof *s);
+        s->reqid = id;
+        s->node = -1;
+        co->live++;
+        return s;
+    }
+    return NULL;
 }
 
 void pool_slot_free(coord_t *co, slot_t *s)
 {
-    if (s->sock != NULL) {
-        zmq_close(s->sock);
-        s->sock = NULL;
-        for (int i = 0; i < co->noffsock; i++) {
-            if (co->offsock[i] == (int)(s - co->slots)) {
-                co->offsock[i] = co->offsock[--co->noffsock];
-                break;
-            }
-        }
+    if (s->off != NULL) {
+        coord_unwatch(co, s->off);
+        zmq_close(s->off->sock);
+        free(s->off);
+        s->off = NULL;
     }
     free(s->frame);
     free(s->zid);
@@ -86,6 +89,8 @@ void pool_slot_free(coord_t *co, slot_t *s)
     s->zid = NULL;
     s->reqid = 0;
     co->live--;
+    if (co->slot_wait != NULL && co->live < CO_INFLIGHT_LOW)
+        resp_front_slots_freed(co);
 }
 
 /*
@@ -107,14 +112,15 @@ static void s_slot_complete(coord_t *co, slot_t *s, const wire_msg_t *m,
                       (long long)(tp_now_ms() - co->fo_detected_ms));
         }
     }
-    if (s->zid != NULL && co->front != NULL) {
+    if (s->zid != NULL && co->front.sock != NULL) {
         /* ZeroMQ client: pass the node's frame through, with its reqid. */
         uint8_t *copy = malloc(flen);
         if (copy != NULL) {
             memcpy(copy, frame, flen);
             s_put_u64(copy + WIRE_OFF_REQID, s->zreqid);
-            tp_send_raw_to(co->front, s->zid, s->zidlen, copy, flen,
+            tp_send_raw_to(co->front.sock, s->zid, s->zidlen, copy, flen,
                            ZMQ_DONTWAIT);
+            coord_zdirty(co, &co->front);
             free(copy);
         }
     } else if (s->creq != NULL) {
@@ -125,10 +131,13 @@ static void s_slot_complete(coord_t *co, slot_t *s, const wire_msg_t *m,
         case WIRE_OK:
             sub->state = SUB_OK;
             sub->prev_stamp = m->prev_stamp;
-            if (r->conn != NULL && s->is_write) {
-                r->conn->tok_origin = m->origin;
-                r->conn->tok_seq = m->seq;
-                r->conn->tok_node = s->node;
+            if (r->conn != NULL && s->is_write && m->origin >= 1 &&
+                m->origin <= MM_MAX_NODES) {
+                /* The commit token that read-your-writes routes by. */
+                conn_t *c = r->conn;
+                if (m->seq > c->tok[m->origin])
+                    c->tok[m->origin] = m->seq;
+                c->tok_node = s->node;
             }
             break;
         case WIRE_VALUE:
@@ -152,7 +161,7 @@ static void s_slot_complete(coord_t *co, slot_t *s, const wire_msg_t *m,
             sub->code = -MM_ERR_PROTO;
             break;
         }
-        resp_front_sub_done(co, r);
+        resp_front_sub_done(co, r, s->is_write);
     }
     pool_slot_free(co, s);
 }
@@ -185,7 +194,7 @@ void pool_slot_fail(coord_t *co, slot_t *s, int code, const char *fmt, ...)
         sub->data = (uint8_t *)strdup(msg);
         sub->len = sub->data ? (uint32_t)strlen(msg) : 0;
         sub->node = s->node;
-        resp_front_sub_done(co, s->creq);
+        resp_front_sub_done(co, s->creq, s->is_write);
         pool_slot_free(co, s);
         return;
     }
@@ -201,17 +210,25 @@ static int s_send_frame(coord_t *co, slot_t *s, int i, const uint8_t *frame,
 {
     cnode_t *nd = &co->nodes[i];
     zmq_msg_t msg;
-    void *sock;
+    zsock_t *z;
     int rc;
 
     if (co->cfg.coord.pool) {
-        sock = nd->pool[nd->next_pool++ % co->cfg.coord.pool_size];
+        z = &nd->pool[nd->next_pool++ % co->cfg.coord.pool_size];
     } else {
-        sock = pool_dealer(co, nd->cfg->client, 0);
+        /* One connection for this request alone: the pooling lesson's
+         * "before". It is watched like any socket until the reply. */
+        void *sock = pool_dealer(co, nd->cfg->client, 0);
         if (sock == NULL)
             return -errno;
-        s->sock = sock;
-        co->offsock[co->noffsock++] = (int)(s - co->slots);
+        z = calloc(1, sizeof *z);
+        if (z == NULL ||
+            coord_watch(co, z, sock, ZS_OFF, (int)(s - co->slots)) < 0) {
+            free(z);
+            zmq_close(sock);
+            return -ENOMEM;
+        }
+        s->off = z;
     }
     if (zmq_msg_init_size(&msg, flen) != 0)
         return -ENOMEM;
@@ -224,7 +241,8 @@ static int s_send_frame(coord_t *co, slot_t *s, int i, const uint8_t *frame,
     ep[1] = (uint8_t)(co->epoch >> 16);
     ep[2] = (uint8_t)(co->epoch >> 8);
     ep[3] = (uint8_t)co->epoch;
-    rc = zmq_msg_send(&msg, sock, ZMQ_DONTWAIT);
+    rc = zmq_msg_send(&msg, z->sock, ZMQ_DONTWAIT);
+    coord_zdirty(co, z);
     if (rc < 0) {
         rc = -errno;
         zmq_msg_close(&msg);
@@ -330,13 +348,9 @@ void pool_release_held(coord_t *co)
     free(held);
 }
 
-/*
- * Starts one node request for a RESP command's sub, or for a ZeroMQ
- * client (zid != NULL). Encodes the request once.
- */
-void pool_request(coord_t *co, int cmd, const uint8_t *key, size_t klen,
-                  const uint8_t *val, size_t vlen, creq_t *r, int sub,
-                  conn_t *c)
+/* Starts one node request for a RESP command's sub. Encodes it once. */
+int pool_request(coord_t *co, int cmd, const uint8_t *key, size_t klen,
+                 const uint8_t *val, size_t vlen, creq_t *r, int sub, conn_t *c)
 {
     wire_msg_t m = {0};
     uint8_t small[WIRE_HEADER_SIZE + MM_KEY_MAX + 256];
@@ -344,14 +358,8 @@ void pool_request(coord_t *co, int cmd, const uint8_t *key, size_t klen,
     size_t need;
     slot_t *s = pool_slot_new(co);
 
-    if (s == NULL) {
-        const char *busy = "coordinator busy: too many requests in flight";
-        r->subs[sub].state = SUB_ERROR;
-        r->subs[sub].data = (uint8_t *)strdup(busy);
-        r->subs[sub].len = r->subs[sub].data ? (uint32_t)strlen(busy) : 0;
-        resp_front_sub_done(co, r);
-        return;
-    }
+    if (s == NULL)
+        return -1;
     s->creq = r;
     s->sub = sub;
     s->is_write = cmd == WIRE_PUT || cmd == WIRE_DEL;
@@ -361,12 +369,14 @@ void pool_request(coord_t *co, int cmd, const uint8_t *key, size_t klen,
     m.klen = (uint32_t)klen;
     m.value = val;
     m.vlen = (uint32_t)vlen;
+    if (s->is_write && c != NULL)
+        c->writes++; /* read-your-writes: reads behind it wait (commands.c) */
     need = wire_size(&m);
     if (need > sizeof small) {
         frame = malloc(need);
         if (frame == NULL) {
             pool_slot_fail(co, s, -ENOMEM, "out of memory");
-            return;
+            return 0;
         }
     }
     int len = wire_encode(&m, frame, need);
@@ -376,17 +386,17 @@ void pool_request(coord_t *co, int cmd, const uint8_t *key, size_t klen,
         pool_dispatch(co, s, -1, frame, (size_t)len, key, klen, c);
     if (frame != small)
         free(frame);
+    return 0;
 }
 
-int pool_read(coord_t *co, void *sock, int node)
+/* Reads one reply from sock. Returns 0, or -1 when none was waiting. */
+static int s_read_one(coord_t *co, void *sock, int node)
 {
     zmq_msg_t msg;
     wire_msg_t m;
-    int n;
 
     zmq_msg_init(&msg);
-    n = tp_recv(sock, &msg, ZMQ_DONTWAIT);
-    if (n < 0) {
+    if (tp_recv(sock, &msg, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&msg);
         return -1;
     }
@@ -401,7 +411,19 @@ int pool_read(coord_t *co, void *sock, int node)
     return 0;
 }
 
-/* Reads "applied=m1:5,m2:7" into nd->applied. */
+void pool_read(coord_t *co, void *sock, int node)
+{
+    while (s_read_one(co, sock, node) == 0)
+        ;
+}
+
+void pool_read_off(coord_t *co, int k)
+{
+    slot_t *s = &co->slots[k];
+    if (s->off != NULL)
+        s_read_one(co, s->off->sock, s->node);
+}
+
 /*
  * A node just declared down will not answer what it was sent: answer those
  * requests now, as "outcome unknown" (each may or may not have been
@@ -419,14 +441,26 @@ void pool_fail_node(coord_t *co, int node)
     }
 }
 
-/* Times out node requests and held writes that waited too long. */
+/*
+ * Times out node requests and held writes that waited too long. Only the
+ * ring places between the oldest request still in flight and the newest
+ * are looked at: under a steady load that is about the requests in flight,
+ * not the whole ring.
+ */
 void pool_check_deadlines(coord_t *co)
 {
     int64_t now = tp_now_ms();
-    if (co->live == 0)
-        return;
-    for (int k = 0; k < CO_SLOTS; k++) {
-        slot_t *s = &co->slots[k];
+    uint64_t span;
+
+    while (co->oldest_reqid < co->next_reqid &&
+           co->slots[co->oldest_reqid & (CO_SLOTS - 1)].reqid !=
+               co->oldest_reqid)
+        co->oldest_reqid++;
+    span = co->next_reqid - co->oldest_reqid;
+    if (span > CO_SLOTS)
+        span = CO_SLOTS;
+    for (uint64_t id = co->oldest_reqid; id < co->oldest_reqid + span; id++) {
+        slot_t *s = &co->slots[id & (CO_SLOTS - 1)];
         if (s->reqid == 0 || s->deadline_ms > now)
             continue;
         if (s->node < 0)

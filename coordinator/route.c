@@ -103,15 +103,50 @@ uint64_t route_lag(const coord_t *co, int i)
 }
 
 /*
+ * Whether node i holds every acknowledged write of connection c, as far as
+ * its last STATUS shows: applied[o] >= c's token for each origin o. A
+ * writer always holds its own writes, whatever its last STATUS said.
+ */
+static int s_holds(const coord_t *co, int i, const conn_t *c)
+{
+    const cnode_t *nd = &co->nodes[i];
+    for (int o = 1; o <= MM_MAX_NODES; o++)
+        if (c->tok[o] > nd->applied[o] && nd->cfg->id != o)
+            return 0;
+    return 1;
+}
+
+/*
+ * Where a ryw read goes when no replica is known to hold the connection's
+ * writes: the node of its last write if it holds them all, else any up
+ * writer that does, else that last node (in multi-master, writes to other
+ * masters may then be missing until they replicate).
+ */
+static int s_ryw_fallback(coord_t *co, const conn_t *c)
+{
+    int last = c->tok_node;
+    if (last >= 0 && co->nodes[last].up && s_holds(co, last, c))
+        return last;
+    for (int i = 0; i < co->nnodes; i++)
+        if (co->nodes[i].up && s_is_writer_role(co->nodes[i].role) &&
+            s_holds(co, i, c))
+            return i;
+    if (last >= 0 && co->nodes[last].up)
+        return last;
+    return s_read_fallback(co);
+}
+
+/*
  * Reads go to up replicas (nodes that report role=replica), chosen by
  * read_route; with none up they go to the writer. ryw reads only from a
- * replica whose last STATUS shows the connection's last write applied,
- * else from the node that took that write.
+ * replica whose last STATUS shows every write the connection had
+ * acknowledged, else from a writer that holds them (s_ryw_fallback).
  */
 int route_read(coord_t *co, conn_t *c)
 {
     int cand[MM_MAX_NODES], n = 0, best = -1;
     read_route_t route = co->cfg.coord.read_route;
+    int ryw = route == READ_ROUTE_RYW && c != NULL && c->tok_node >= 0;
 
     if (route == READ_ROUTE_PRIMARY)
         return s_read_fallback(co);
@@ -123,17 +158,12 @@ int route_read(coord_t *co, conn_t *c)
         if (!nd->up || role != ROLE_REPLICA ||
             route_lag(co, i) > co->cfg.coord.max_lag)
             continue;
-        if (route == READ_ROUTE_RYW && c != NULL && c->tok_seq != 0 &&
-            nd->applied[c->tok_origin] < c->tok_seq)
+        if (ryw && !s_holds(co, i, c))
             continue;
         cand[n++] = i;
     }
-    if (n == 0) {
-        if (route == READ_ROUTE_RYW && c != NULL && c->tok_seq != 0 &&
-            c->tok_node >= 0 && co->nodes[c->tok_node].up)
-            return c->tok_node;
-        return s_read_fallback(co);
-    }
+    if (n == 0)
+        return ryw ? s_ryw_fallback(co, c) : s_read_fallback(co);
     if (route == READ_ROUTE_LEAST_LAG) {
         uint64_t least = UINT64_MAX;
         for (int k = 0; k < n; k++) {

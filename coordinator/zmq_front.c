@@ -39,7 +39,7 @@ static void s_front_status(coord_t *co, const void *id, size_t idlen,
     r.reqid = reqid;
     r.value = t.data;
     r.vlen = (uint32_t)t.len;
-    tp_send_to(co->front, id, idlen, &r, ZMQ_DONTWAIT);
+    tp_send_to(co->front.sock, id, idlen, &r, ZMQ_DONTWAIT);
     resp_buf_free(&t);
 }
 
@@ -53,7 +53,7 @@ static void s_front_error(coord_t *co, const void *id, size_t idlen,
     e.seq = (uint64_t)(code < 0 ? -code : code);
     e.value = (const uint8_t *)text;
     e.vlen = (uint32_t)strlen(text);
-    tp_send_to(co->front, id, idlen, &e, ZMQ_DONTWAIT);
+    tp_send_to(co->front.sock, id, idlen, &e, ZMQ_DONTWAIT);
 }
 
 void zfront_read(coord_t *co)
@@ -63,14 +63,14 @@ void zfront_read(coord_t *co)
         wire_msg_t m;
         zmq_msg_init(&id);
         zmq_msg_init(&body);
-        if (tp_recv(co->front, &id, ZMQ_DONTWAIT) < 0) {
+        if (tp_recv(co->front.sock, &id, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&id);
             zmq_msg_close(&body);
             return;
         }
-        if (!zmq_msg_more(&id) || tp_recv(co->front, &body, 0) < 0)
+        if (!zmq_msg_more(&id) || tp_recv(co->front.sock, &body, 0) < 0)
             goto next;
-        tp_drain_more(co->front);
+        tp_drain_more(co->front.sock);
         const uint8_t *frame = zmq_msg_data(&body);
         size_t flen = zmq_msg_size(&body);
         const void *zid = zmq_msg_data(&id);
@@ -85,7 +85,7 @@ void zfront_read(coord_t *co)
             p.cmd = WIRE_PONG;
             p.epoch = co->epoch;
             p.reqid = m.reqid;
-            tp_send_to(co->front, zid, zidlen, &p, ZMQ_DONTWAIT);
+            tp_send_to(co->front.sock, zid, zidlen, &p, ZMQ_DONTWAIT);
         } else if (m.cmd == WIRE_STATUS) {
             s_front_status(co, zid, zidlen, m.reqid);
         } else if (m.cmd == WIRE_PUT || m.cmd == WIRE_DEL ||
