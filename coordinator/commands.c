@@ -487,7 +487,7 @@ void command_info(coord_t *co, resp_buf_t *b, const char *section)
                 sep = ";";
             }
             coord_addf(b, ",lag=%llu,missed=%d,sent=%llu\r\n",
-                       (unsigned long long)route_lag(co, i), nd->missed,
+                       (unsigned long long)co->nodes[i].lag, nd->missed,
                        (unsigned long long)nd->sent);
         }
         coord_addf(b,

@@ -89,7 +89,8 @@ typedef struct {
     const config_node_t *cfg; /* Borrowed from co->cfg. */
     zsock_t admin;            /* STATUS, PROMOTE, DEMOTE */
     zsock_t *pool;            /* pool_size DEALERs when pooling */
-    int next_pool;
+    int next_pool;            /* the one this loop pass sends on */
+    int pool_used;            /* this pass sent on it */
     int up;
     int missed;      /* beats sent and not answered in a row */
     int outstanding; /* a STATUS is unanswered */
@@ -97,6 +98,7 @@ typedef struct {
     node_role_t role; /* as the node last reported it */
     uint32_t epoch;
     uint64_t applied[MM_MAX_NODES + 1];
+    uint64_t lag;           /* records behind the writers (route.c) */
     uint64_t reads, writes; /* the node's own counters */
     uint32_t fenced_epoch;  /* DEMOTE sent for this epoch */
     int64_t heard_ms;
@@ -245,6 +247,7 @@ struct coord {
     /* stats */
     uint64_t st_requests, st_opened, st_commands, st_errors, st_conns,
         st_failovers, st_timeouts, st_held, st_rejected, st_idle_closed;
+    int64_t now_ms; /* the loop pass's time: one clock read per pass */
     int64_t next_beat_ms, next_check_ms, next_idle_ms;
     uint64_t admin_reqid;
 };
@@ -273,8 +276,9 @@ int route_write(coord_t *co, const uint8_t *key, size_t klen, conn_t *c);
 /* The node a read goes to, or -1 when none is up. c may be NULL. */
 int route_read(coord_t *co, conn_t *c);
 
-/* How many records node i is behind the writers (from STATUS replies). */
-uint64_t route_lag(const coord_t *co, int i);
+/* Recomputes every node's lag (records behind the writers) from the
+ * applied vectors of the latest STATUS replies. */
+void route_update_lag(coord_t *co);
 
 /* ---- pool.c: node requests ---------------------------------------------- */
 
@@ -303,6 +307,9 @@ int pool_request(coord_t *co, int cmd, const uint8_t *key, size_t klen,
 
 /* Reads every reply waiting on a pool socket of node `node`. */
 void pool_read(coord_t *co, void *sock, int node);
+
+/* A loop pass ends: the next one sends on each node's next connection. */
+void pool_next_pass(coord_t *co);
 
 /* Reads the reply on slot k's own (pool = off) socket, if it came. */
 void pool_read_off(coord_t *co, int k);
@@ -388,7 +395,8 @@ void command_info(coord_t *co, resp_buf_t *b, const char *section);
 
 /* ---- zmq_front.c: the ZeroMQ front -------------------------------------- */
 
-/* Reads and serves every request waiting on the ROUTER front. */
-void zfront_read(coord_t *co);
+/* Reads and serves up to a burst of requests waiting on the ROUTER
+ * front. Returns 1 if more may be waiting. */
+int zfront_read(coord_t *co);
 
 #endif

@@ -89,36 +89,33 @@ void coord_zdirty(coord_t *co, zsock_t *z)
     co->zdirty = z;
 }
 
-/* Whether z has a message waiting. ZMQ_EVENTS also takes in what the
- * socket's I/O thread signalled, which re-arms its ZMQ_FD. */
-static int s_readable(void *sock)
-{
-    int ev = 0;
-    size_t len = sizeof ev;
-    return zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &len) == 0 &&
-           (ev & ZMQ_POLLIN);
-}
-
-/* Reads everything waiting on the dirty ZeroMQ sockets. */
+/*
+ * Reads everything waiting on the dirty ZeroMQ sockets. Receiving until
+ * EAGAIN is enough: a receive that finds nothing also takes in what the
+ * socket's I/O thread signalled, which re-arms its ZMQ_FD for the next
+ * message.
+ */
 static void s_drain(coord_t *co)
 {
     while (co->zdirty != NULL) {
         zsock_t *z = co->zdirty;
         co->zdirty = z->next_dirty;
         z->dirty = 0;
-        if (z->kind == ZS_OFF) {
+        switch (z->kind) {
+        case ZS_FRONT:
+            while (zfront_read(co))
+                ;
+            break;
+        case ZS_ADMIN:
+            failover_admin_read(co, z->arg);
+            break;
+        case ZS_POOL:
+            pool_read(co, z->sock, z->arg);
+            break;
+        default:
             /* A pool = off socket is closed with its slot, on its reply. */
-            if (s_readable(z->sock))
-                pool_read_off(co, z->arg);
-            continue;
-        }
-        while (s_readable(z->sock)) {
-            if (z->kind == ZS_FRONT)
-                zfront_read(co);
-            else if (z->kind == ZS_ADMIN)
-                failover_admin_read(co, z->arg);
-            else
-                pool_read(co, z->sock, z->arg);
+            pool_read_off(co, z->arg);
+            break;
         }
     }
 }
@@ -127,7 +124,7 @@ static void s_drain(coord_t *co)
  * the next timer is due. */
 static long s_timers(coord_t *co)
 {
-    int64_t now = tp_now_ms(), next;
+    int64_t now = co->now_ms = tp_now_ms(), next;
 
     if (now >= co->next_beat_ms) {
         failover_heartbeat(co);
@@ -183,6 +180,7 @@ int coord_run(coord_t *co)
         int n = epoll_wait(co->ep, evs, 256, (int)wait);
         if (n < 0 && errno != EINTR)
             return -errno;
+        co->now_ms = tp_now_ms();
         for (int k = 0; k < n; k++) {
             ev_kind_t *what = evs[k].data.ptr;
             if (*what == EV_LISTEN)
@@ -196,6 +194,7 @@ int coord_run(coord_t *co)
         resp_front_run(co);
         s_drain(co); /* sends since the last drain may hide replies */
         resp_front_flush(co);
+        pool_next_pass(co);
     }
     log_event(LOG_INFO, "coordinator_stop", "requests=%llu",
               (unsigned long long)co->st_requests);
@@ -276,6 +275,7 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
     co->spare_fd = -1;
     co->writer = -1;
     co->listen = EV_LISTEN;
+    co->now_ms = tp_now_ms();
     co->next_reqid = ((uint64_t)tp_now_us() << 8) | 1;
     co->oldest_reqid = co->next_reqid;
     co->ep = epoll_create1(EPOLL_CLOEXEC);

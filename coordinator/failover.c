@@ -24,7 +24,7 @@
 void failover_heard(coord_t *co, int i)
 {
     cnode_t *nd = &co->nodes[i];
-    nd->heard_ms = tp_now_ms();
+    nd->heard_ms = co->now_ms;
     nd->missed = 0;
     nd->outstanding = 0;
     if (!nd->up) {
@@ -136,6 +136,7 @@ void failover_admin_read(coord_t *co, int i)
         if (wire_decode(zmq_msg_data(&msg), zmq_msg_size(&msg), &m) == 0) {
             if (m.cmd == WIRE_STATUS_REPLY) {
                 s_on_status(co, i, &m);
+                route_update_lag(co);
             } else if (co->fo == FO_PROMOTING && m.reqid == co->fo_reqid &&
                        i == co->fo_candidate) {
                 int64_t now = tp_now_ms();

@@ -214,7 +214,11 @@ static int s_send_frame(coord_t *co, slot_t *s, int i, const uint8_t *frame,
     int rc;
 
     if (co->cfg.coord.pool) {
-        z = &nd->pool[nd->next_pool++ % co->cfg.coord.pool_size];
+        /* The requests of one loop pass to one node share a connection
+         * (its I/O thread then writes them to TCP together); the next
+         * pass takes the next connection (pool_next_pass). */
+        z = &nd->pool[nd->next_pool];
+        nd->pool_used = 1;
     } else {
         /* One connection for this request alone: the pooling lesson's
          * "before". It is watched like any socket until the reply. */
@@ -249,7 +253,7 @@ static int s_send_frame(coord_t *co, slot_t *s, int i, const uint8_t *frame,
         return rc;
     }
     s->node = i;
-    s->deadline_ms = tp_now_ms() + CO_TIMEOUT_MS;
+    s->deadline_ms = co->now_ms + CO_TIMEOUT_MS;
     nd->sent++;
     co->st_requests++;
     return 0;
@@ -415,6 +419,17 @@ void pool_read(coord_t *co, void *sock, int node)
 {
     while (s_read_one(co, sock, node) == 0)
         ;
+}
+
+void pool_next_pass(coord_t *co)
+{
+    for (int i = 0; i < co->nnodes; i++) {
+        cnode_t *nd = &co->nodes[i];
+        if (nd->pool_used) {
+            nd->next_pool = (nd->next_pool + 1) % co->cfg.coord.pool_size;
+            nd->pool_used = 0;
+        }
+    }
 }
 
 void pool_read_off(coord_t *co, int k)

@@ -267,7 +267,7 @@ static void s_open(coord_t *co, int fd)
     c->events = EPOLLIN;
     c->sticky = -1;
     c->tok_node = -1;
-    c->active_ms = tp_now_ms();
+    c->active_ms = co->now_ms;
     c->admin_only = co->nconns >= co->max_clients;
     resp_cmd_init(&c->cmd);
     ev.data.ptr = c;
@@ -454,7 +454,7 @@ static void s_read(coord_t *co, conn_t *c)
         break;
     }
     if (got)
-        c->active_ms = tp_now_ms();
+        c->active_ms = co->now_ms;
     if (c->in.len - c->in_at > CO_QUERY_MAX) {
         co->st_errors++;
         resp_errorf(resp_front_ready(c),

@@ -83,23 +83,30 @@ static int s_read_fallback(coord_t *co)
 }
 
 /*
- * How far node i is behind: for every writer origin, the newest seq any
- * writer reported for it minus what node i has applied, from the latest
- * STATUS replies (so it is at most one heartbeat old).
+ * How far each node is behind: for every writer origin, the newest seq
+ * any writer reported for it minus what the node has applied, from the
+ * latest STATUS replies (so it is at most one heartbeat old). Kept in
+ * cnode_t.lag, refreshed when a STATUS reply comes rather than on every
+ * read.
  */
-uint64_t route_lag(const coord_t *co, int i)
+void route_update_lag(coord_t *co)
 {
-    uint64_t lag = 0;
-    for (int o = 1; o <= MM_MAX_NODES; o++) {
-        uint64_t best = 0;
-        for (int w = 0; w < co->nnodes; w++)
-            if (s_is_writer_role(co->nodes[w].role) &&
-                co->nodes[w].applied[o] > best)
-                best = co->nodes[w].applied[o];
-        if (best > co->nodes[i].applied[o])
-            lag += best - co->nodes[i].applied[o];
+    uint64_t best[MM_MAX_NODES + 1] = {0};
+
+    for (int w = 0; w < co->nnodes; w++) {
+        if (!s_is_writer_role(co->nodes[w].role))
+            continue;
+        for (int o = 1; o <= MM_MAX_NODES; o++)
+            if (co->nodes[w].applied[o] > best[o])
+                best[o] = co->nodes[w].applied[o];
     }
-    return lag;
+    for (int i = 0; i < co->nnodes; i++) {
+        cnode_t *nd = &co->nodes[i];
+        nd->lag = 0;
+        for (int o = 1; o <= MM_MAX_NODES; o++)
+            if (best[o] > nd->applied[o])
+                nd->lag += best[o] - nd->applied[o];
+    }
 }
 
 /*
@@ -155,8 +162,7 @@ int route_read(coord_t *co, conn_t *c)
         node_role_t role = nd->have_status ? nd->role : nd->cfg->role;
         /* A replica that stopped following (further behind than max_lag
          * records) leaves the rotation until it catches up. */
-        if (!nd->up || role != ROLE_REPLICA ||
-            route_lag(co, i) > co->cfg.coord.max_lag)
+        if (!nd->up || role != ROLE_REPLICA || nd->lag > co->cfg.coord.max_lag)
             continue;
         if (ryw && !s_holds(co, i, c))
             continue;
@@ -169,7 +175,7 @@ int route_read(coord_t *co, conn_t *c)
         for (int k = 0; k < n; k++) {
             /* Rotate the start so equal lags still share the load. */
             int i = cand[(co->rr_read + (unsigned)k) % (unsigned)n];
-            uint64_t lag = route_lag(co, i);
+            uint64_t lag = co->nodes[i].lag;
             if (lag < least) {
                 least = lag;
                 best = i;

@@ -30,7 +30,7 @@ static void s_front_status(coord_t *co, const void *id, size_t idlen,
         coord_addf(&t, "node.%s=%s role=%s epoch=%u lag=%llu\n",
                    co->nodes[i].cfg->name, co->nodes[i].up ? "up" : "down",
                    config_role_name(co->nodes[i].role), co->nodes[i].epoch,
-                   (unsigned long long)route_lag(co, i));
+                   (unsigned long long)co->nodes[i].lag);
     coord_addf(&t, "requests=%llu\nconnections_opened=%llu\nin_flight=%d\n",
                (unsigned long long)co->st_requests,
                (unsigned long long)co->st_opened, co->live);
@@ -56,7 +56,7 @@ static void s_front_error(coord_t *co, const void *id, size_t idlen,
     tp_send_to(co->front.sock, id, idlen, &e, ZMQ_DONTWAIT);
 }
 
-void zfront_read(coord_t *co)
+int zfront_read(coord_t *co)
 {
     for (int burst = 0; burst < 1024; burst++) {
         zmq_msg_t id, body;
@@ -66,7 +66,7 @@ void zfront_read(coord_t *co)
         if (tp_recv(co->front.sock, &id, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&id);
             zmq_msg_close(&body);
-            return;
+            return 0;
         }
         if (!zmq_msg_more(&id) || tp_recv(co->front.sock, &body, 0) < 0)
             goto next;
@@ -117,4 +117,5 @@ void zfront_read(coord_t *co)
         zmq_msg_close(&id);
         zmq_msg_close(&body);
     }
+    return 1;
 }
