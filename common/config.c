@@ -340,6 +340,8 @@ static int s_valid_hostport(const char *v)
     return *end == '\0' && end != colon + 1 && port >= 1 && port <= 65535;
 }
 
+/* One [coordinator] key. One case per key, kept in one switch (longer
+ * than most functions here) so that every key's rule reads in one place. */
 static int s_coord_key(parser_t *p, int k, const char *value)
 {
     config_coord_t *c = &p->c->coord;
