@@ -43,24 +43,26 @@
 
 /* ---- Loop lists ------------------------------------------------------ */
 
+/* Puts c on a loop list (co->run or co->flush) unless it is on it. */
+static void s_push(conn_t **list, conn_t *c, int *on, conn_t **next)
+{
+    if (c->fd < 0 || *on)
+        return;
+    *on = 1;
+    *next = *list;
+    *list = c;
+}
+
 /* c has work to do that needs no new bytes: run it this pass. */
 static void s_wake(coord_t *co, conn_t *c)
 {
-    if (c->fd < 0 || c->on_run)
-        return;
-    c->on_run = 1;
-    c->next_run = co->run;
-    co->run = c;
+    s_push(&co->run, c, &c->on_run, &c->next_run);
 }
 
 /* c has replies to send (or may be finished): look at it this pass. */
 static void s_flush_later(coord_t *co, conn_t *c)
 {
-    if (c->fd < 0 || c->on_flush)
-        return;
-    c->on_flush = 1;
-    c->next_flush = co->flush;
-    co->flush = c;
+    s_push(&co->flush, c, &c->on_flush, &c->next_flush);
 }
 
 static void s_wait_slots(coord_t *co, conn_t *c)
@@ -141,6 +143,10 @@ void resp_front_sub_done(coord_t *co, creq_t *r, int was_write)
     }
     /* At the head of the queue the reply goes straight to the output. */
     command_reply(co, r, r == c->head ? &c->out : &r->out);
+    for (int i = 0; i < r->nsub; i++) {
+        free(r->subs[i].data); /* copied into the reply */
+        r->subs[i].data = NULL;
+    }
     r->done = 1;
     s_flush_ready(co, c);
 }
