@@ -50,15 +50,14 @@
 #define CO_TIMEOUT_MS 1000
 #define CO_CHECK_MS 20      /* how often request deadlines are checked */
 #define CO_ADMIN_RESERVE 16 /* connections past max_clients, for INFO */
-#define CO_CONN_QUEUE_MAX                                                      \
-    4096 /* commands answered out of one connection's                          \
-            view at once; parsing waits past it */
+/* Commands of one connection waiting for their replies; parsing that
+ * connection pauses past it. */
+#define CO_CONN_QUEUE_MAX 4096
 #define CO_READ_CHUNK 65536
 #define CO_INPUT_HIGH (1 << 20)  /* unparsed bytes read ahead at most */
 #define CO_OUTPUT_HIGH (8 << 20) /* unsent reply bytes before parsing waits */
-#define CO_QUERY_MAX                                                           \
-    (256 << 20) /* one command's bytes, like Redis's                           \
-                   client-query-buffer-limit (1 GiB) */
+/* The longest command, buffered (Redis: client-query-buffer-limit, 1 GiB). */
+#define CO_QUERY_MAX (256 << 20)
 
 /* ---- What the loop watches ------------------------------------------- */
 

@@ -7,8 +7,10 @@
  *      reply (a RESP command's sub, or a ZeroMQ client) and until when
  *      (CO_TIMEOUT_MS).
  *   2. route.c picks the node; the request goes out on one of the node's
- *      pool connections, round robin (or on a fresh DEALER with pool = off:
- *      one TCP and ZMTP handshake per request, for the pooling lesson).
+ *      pool connections: all requests of one loop pass to that node on the
+ *      same one, the next pass on the next one (or on a fresh DEALER with
+ *      pool = off: one TCP and ZMTP handshake per request, for the pooling
+ *      lesson).
  *   3. The node's reply finds its slot by request id. A reply that comes
  *      after the slot timed out finds the slot reused or empty and is
  *      dropped: its client was already told the outcome is unknown.
