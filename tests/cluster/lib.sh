@@ -150,3 +150,17 @@ every_node_has_all() {
         say "every node holds $o's acknowledged writes (up to seq $want)"
     done
 }
+
+# resp_port: the coordinator's RESP port from $CFG.
+resp_port() { sed -n 's/^resp = 127.0.0.1://p' "$CFG"; }
+
+# python_with MODULE: a python3 that can import MODULE (Debian's
+# /usr/bin/python3 first: python3-redis installs there), or nothing.
+python_with() {
+    local py
+    for py in /usr/bin/python3 python3; do
+        command -v "$py" >/dev/null && "$py" -c "import $1" 2>/dev/null &&
+            { echo "$py"; return 0; }
+    done
+    return 0
+}
