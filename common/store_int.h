@@ -19,13 +19,6 @@
  * shallower and split half as often: about 15% faster applies. */
 #define STORE_PAGE_SIZE 8192
 
-/*
- * A batch holds a write lock on every page it changed until it commits, so
- * the lock table must hold a large batch's worth. 100000 covers batches of
- * thousands of writes with a wide margin, for about 10 MiB of memory.
- */
-#define STORE_MAX_LOCKS 100000
-
 /* Berkeley DB buffers log records in memory until a commit writes them out;
  * a batch of a few hundred writes fits in 1 MiB, so a commit is one write().
  */
