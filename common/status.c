@@ -54,6 +54,10 @@ static void s_identity(node_t *n)
 
 static void s_counters(node_t *n)
 {
+    store_stats_t st;
+    store_stats(n->store, &st);
+    s_line(n, "commits=%llu\nlog_flushes=%llu\n",
+           (unsigned long long)st.commits, (unsigned long long)st.flushes);
     s_line(n,
            "writes=%llu\nreads=%llu\napplied_remote=%llu\n"
            "conflicts=%llu\nconflicts_concurrent=%llu\n"

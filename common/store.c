@@ -248,10 +248,15 @@ static int s_env_create(store_t *s, store_durability_t durability, size_t cache)
         ret = env->set_lg_bsize(env, STORE_LOG_BUFFER);
     if (ret == 0)
         ret = env->log_set_config(env, DB_LOG_AUTO_REMOVE, 1);
-    /* The commit still write()s the log, so a process crash loses nothing
-     * committed; only the fsync (power loss protection) is skipped. */
-    if (ret == 0 && durability == STORE_NOSYNC)
-        ret = env->set_flags(env, DB_TXN_WRITE_NOSYNC, 1);
+    /* nosync: the commit still write()s the log, so a process crash loses
+     * nothing committed; only the fsync (power loss protection) is
+     * skipped. sync: the commit leaves its log records in the buffer, and
+     * the flusher thread writes and fsyncs them (common/store_flush.c). */
+    if (ret == 0)
+        ret = env->set_flags(env,
+                             durability == STORE_NOSYNC ? DB_TXN_WRITE_NOSYNC
+                                                        : DB_TXN_NOSYNC,
+                             1);
     return ret;
 }
 
@@ -267,6 +272,7 @@ store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
     if (s == NULL)
         goto fail;
     s->lock_fd = -1;
+    s->flusher.efd = -1;
     s->no_log = opts->no_log;
     s->entry = malloc(STORE_ENTRY_MAX);
     s->rec = malloc(STORE_RECORD_MAX);
@@ -297,12 +303,13 @@ store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
      * kernel would keep writing back (about 20% of the time of an apply);
      * only this process uses the environment, and recovery needs only the
      * log and the database files. No DB_INIT_LOCK: see the top of this
-     * file.
+     * file. DB_THREAD (sync only): the flusher thread shares the handle.
      */
     what = "open environment in";
     ret = env->open(env, opts->dir,
                     DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_MPOOL |
-                        DB_RECOVER | DB_PRIVATE,
+                        DB_RECOVER | DB_PRIVATE |
+                        (opts->durability == STORE_SYNC ? DB_THREAD : 0),
                     0);
     if (ret != 0)
         goto fail;
@@ -322,6 +329,11 @@ store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
         goto fail;
     what = "read meta.db in";
     ret = s_load_meta(s);
+    if (ret != 0)
+        goto fail;
+    what = "start the log flusher for";
+    if (opts->durability == STORE_SYNC)
+        ret = store__flusher_start(s);
     if (ret != 0)
         goto fail;
     return s;
@@ -351,6 +363,7 @@ void store_destroy(store_t **sp)
     if (sp == NULL || *sp == NULL)
         return;
     s = *sp;
+    store__flusher_stop(s);
     store_abort(s);
     if (s->data != NULL)
         s->data->close(s->data, 0);
@@ -429,6 +442,9 @@ int store_commit(store_t *s)
         return store__code(ret);
     }
     memcpy(s->committed, s->pending, sizeof s->committed);
+    s->commits++;
+    if (s->flusher.running)
+        store__flusher_ask(s);
     /* This returns at once unless STORE_CHECKPOINT_KB of log has been
      * written since the last checkpoint. A failure only delays removing old
      * log files and is retried after the next commit, so the commit, which

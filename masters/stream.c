@@ -135,7 +135,7 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
     }
     f->heard_ms = f->progress_ms = tp_now_ms();
     if (f->standby)
-        f->caught_up = vec[n->self->id] >= store_applied(n->store, n->self->id);
+        f->caught_up = vec[n->self->id] >= store_durable(n->store, n->self->id);
     /* What the follower already holds counts as confirmed. */
     acks_follower_applied(n, f, vec[n->self->id]);
     log_event(LOG_INFO, "follower_hello",
@@ -152,7 +152,7 @@ static void s_own_acked(node_t *n, follower_t *f, uint64_t seq)
         hist_add(&n->lag_us, (uint64_t)(tp_now_us() - b->commit_us));
     acks_follower_applied(n, f, seq);
     if (f->standby && !f->caught_up &&
-        seq >= store_applied(n->store, n->self->id)) {
+        seq >= store_durable(n->store, n->self->id)) {
         f->caught_up = 1;
         log_event(LOG_INFO, "standby_caught_up", "standby=%.*s seq=%llu",
                   (int)f->idlen, f->id, (unsigned long long)seq);
@@ -307,7 +307,14 @@ static int s_pack_visit(void *arg, const uint8_t *key, size_t klen,
 /* The highest seq of origin o that follower f may be sent now. */
 static uint64_t s_sendable(node_t *n, const follower_t *f, uint16_t o)
 {
-    uint64_t hi = store_applied(n->store, o);
+    /* Our own writes only once they are durable here: a crash could take
+     * back a write the flusher has not fsynced yet, and this node would
+     * then reuse its seq for another write, which a follower holding the
+     * first one would skip as a duplicate. Other origins' records are
+     * durable at their origin before it streams them, so relaying them
+     * needs no wait. (In a nosync store both are what is committed.) */
+    uint64_t hi = o == n->self->id ? store_durable(n->store, o)
+                                   : store_applied(n->store, o);
     /* With ack = standby and a standby attached, other followers get a
      * write only once the standby has it: no replica holds a write a
      * promoted standby would lack. With no standby attached (degraded
@@ -388,13 +395,14 @@ int stream_pump(node_t *n)
 
 /* ---- Timers ------------------------------------------------------------ */
 
-/* A BEAT with our applied vector, when the stream has been quiet. */
+/* A BEAT with our (durable) applied vector, when the stream has been
+ * quiet. */
 static void s_beat(node_t *n, follower_t *f)
 {
     uint64_t vec[MM_MAX_NODES + 1] = {0};
     uint8_t buf[MM_MAX_NODES * WIRE_VEC_ENTRY];
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
-        vec[o] = store_applied(n->store, o);
+        vec[o] = store_durable(n->store, o);
     int len = wire_vec_encode(vec, f->want, buf, sizeof buf);
     wire_msg_t m = {0};
     m.cmd = WIRE_BEAT;
