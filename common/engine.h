@@ -96,11 +96,13 @@ typedef struct {
     uint32_t want;                    /* bit o: stream origin o's records */
     uint64_t next[MM_MAX_NODES + 1];  /* next seq to send, per origin */
     uint64_t acked[MM_MAX_NODES + 1]; /* follower has applied up to */
-    uint16_t node;                    /* its node id, from its HELLO */
-    int standby;   /* it said HELLO as a standby: its ACKs confirm writes */
-    int caught_up; /* a standby that once had all our writes: only then
-                      do writes wait for it (a standby still copying
-                      would stall every write) */
+    uint64_t pack_end; /* where the last pack sent ended (s_position()):
+                          the next one waits until the ACKs reach it */
+    uint16_t node;     /* its node id, from its HELLO */
+    int standby;       /* it said HELLO as a standby: its ACKs confirm writes */
+    int caught_up;     /* a standby that once had all our writes: only then
+                          do writes wait for it (a standby still copying
+                          would stall every write) */
     int64_t heard_ms, sent_ms, progress_ms;
 } follower_t;
 

@@ -129,15 +129,16 @@ void follow_ack_durable(node_t *n)
 {
     for (int i = 0; i < n->follow.nlinks; i++) {
         link_t *l = &n->follow.links[i];
-        if (l->ack_due && s_durable_sum(n, l) != l->ack_sum)
-            s_ack(n, l);
-        /* Due until everything applied from l is durable and ACKed. */
-        int all = 1;
+        if (!l->ack_due)
+            continue;
+        int all = 1; /* everything applied from l is durable */
         for (uint16_t o = 1; o <= MM_MAX_NODES && all; o++)
             if (l->want & node_bit(o))
                 all = store_durable(n->store, o) == store_applied(n->store, o);
-        if (all && s_durable_sum(n, l) == l->ack_sum)
-            l->ack_due = 0;
+        /* ACK what became durable; the last ACK of a pack says it all. */
+        if (all || s_durable_sum(n, l) != l->ack_sum)
+            s_ack(n, l);
+        l->ack_due = !all;
     }
 }
 
@@ -204,6 +205,7 @@ void follow_update_wants(node_t *n)
 
 /* What one follow_read() call has seen so far. */
 typedef struct {
+    int recs; /* REC frames of the session, duplicates included */
     int applied, resync, failed;
 } follow_state_t;
 
@@ -265,6 +267,7 @@ static void s_follow_frame(node_t *n, link_t *l, const wire_msg_t *m,
         !(l->want & node_bit(m->origin)))
         return;
     l->up = 1;
+    st->recs++;
     s_apply(n, l, m, st);
 }
 
@@ -312,7 +315,7 @@ static void s_commit(node_t *n, follow_state_t *st)
 
 void follow_read(node_t *n, link_t *l)
 {
-    follow_state_t st = {0, 0, 0};
+    follow_state_t st = {0, 0, 0, 0};
     while (st.applied < FOLLOW_BATCH) {
         zmq_msg_t body;
         zmq_msg_init(&body);
@@ -330,8 +333,11 @@ void follow_read(node_t *n, link_t *l)
     }
     s_commit(n, &st);
     n->applied_remote += (uint64_t)st.applied;
-    if (st.applied)
-        l->ack_due = 1; /* sent once durable: at once in a nosync store */
+    /* Every pack is ACKed, even one of duplicates only: the writer sends
+     * the next pack when the ACKs cover the last ones (masters/stream.c).
+     * The ACK leaves once durable: at once in a nosync store. */
+    if (st.recs)
+        l->ack_due = 1;
     follow_ack_durable(n);
     if (st.resync)
         s_hello(n, l);
