@@ -21,18 +21,21 @@
 
 /*
  * Reads key's record into the store's record buffer and decodes it; rec's
- * value points into that buffer until the next read. Returns 1, 0 (no such
- * key) or a negative code.
+ * value points into that buffer until the next read. Through cursor c,
+ * if given, which then stays on the key (for an overwrite in place);
+ * otherwise through the open batch, if any. Returns 1, 0 (no such key) or
+ * a negative code.
  */
-static int s_read_record(store_t *s, DB_TXN *txn, const uint8_t *key,
-                         size_t klen, record_t *rec)
+static int s_read_record(store_t *s, DBC *c, const uint8_t *key, size_t klen,
+                         record_t *rec)
 {
     DBT k, d;
     int ret;
 
     store__dbt(&k, key, klen);
     store__dbt_into(&d, s->rec, STORE_RECORD_MAX);
-    ret = s->data->get(s->data, txn, &k, &d, 0);
+    ret = c != NULL ? c->get(c, &k, &d, DB_SET)
+                    : s->data->get(s->data, s->txn, &k, &d, 0);
     if (ret == DB_NOTFOUND)
         return 0;
     if (ret != 0)
@@ -49,7 +52,7 @@ int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
 
     if (klen > MM_KEY_MAX)
         return MM_ERR_TOOBIG;
-    ret = s_read_record(s, s->txn, key, klen, &rec);
+    ret = s_read_record(s, NULL, key, klen, &rec);
     if (ret <= 0)
         return ret;
     *out = rec;
@@ -61,27 +64,6 @@ int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
         memcpy(vbuf, rec.value, rec.vlen);
     out->value = vbuf;
     return 1;
-}
-
-/*
- * Reads the key's record under cursor c into the store's record buffer.
- * Returns 1 (c is on it), 0 (no such key) or a negative code.
- */
-static int s_find(store_t *s, DBC *c, const uint8_t *key, size_t klen,
-                  record_t *rec)
-{
-    DBT k, d;
-    int ret;
-
-    store__dbt(&k, key, klen);
-    store__dbt_into(&d, s->rec, STORE_RECORD_MAX);
-    ret = c->get(c, &k, &d, DB_SET);
-    if (ret == DB_NOTFOUND)
-        return 0;
-    if (ret != 0)
-        return store__code(ret);
-    ret = record_decode(s->rec, d.size, rec);
-    return ret < 0 ? ret : 1;
 }
 
 /*
@@ -98,7 +80,7 @@ static int s_apply_at(store_t *s, DBC *c, const uint8_t *key, size_t klen,
     DBT k, d;
     int n, ret;
 
-    ret = s_find(s, c, key, klen, &existing);
+    ret = s_read_record(s, c, key, klen, &existing);
     if (ret < 0)
         return ret;
     if (set_prev) {

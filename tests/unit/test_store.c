@@ -330,36 +330,50 @@ static void committed_writes_survive_close_and_reopen(void **state)
     assert_string_equal(v.seen, "b=two@1 a=three@2");
 }
 
-static void uncommitted_batch_is_rolled_back_after_a_crash(void **state)
+/*
+ * Runs child(dir) in a forked process that plays a node killed at the end:
+ * it exits without closing anything. Checks that child returned 0, and
+ * leaves f without a store for the test to reopen.
+ */
+static void s_crash_child(fixture_t *f, int (*child)(const char *dir))
 {
-    fixture_t *f = *state;
     int status;
     pid_t pid;
 
-    /* The child plays a node that dies mid-batch: it never commits batch
-     * 2 and never closes the store. */
     store_destroy(&f->s);
     pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0) {
-        store_opts_t opts = {.dir = f->dir, .durability = STORE_NOSYNC};
-        store_t *s = store_open(&opts, NULL, 0);
-        store_outcome_t out;
-        record_t r1 = s_rec(1, 100, 1, "committed");
-        record_t r2 = s_rec(1, 200, 2, "lost");
-        record_t r3 = s_rec(1, 201, 3, "lost too");
-
-        if (s == NULL || store_begin(s) != 0 ||
-            s_apply(s, "a", &r1, &out) != 0 || store_commit(s) != 0)
-            _exit(1);
-        if (store_begin(s) != 0 || s_apply(s, "a", &r2, &out) != 0 ||
-            s_apply(s, "b", &r3, &out) != 0)
-            _exit(1);
-        _exit(0);
-    }
+    if (pid == 0)
+        _exit(child(f->dir));
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A node that dies mid-batch: it never commits batch 2. */
+static int s_die_mid_batch(const char *dir)
+{
+    store_opts_t opts = {.dir = dir, .durability = STORE_NOSYNC};
+    store_t *s = store_open(&opts, NULL, 0);
+    store_outcome_t out;
+    record_t r1 = s_rec(1, 100, 1, "committed");
+    record_t r2 = s_rec(1, 200, 2, "lost");
+    record_t r3 = s_rec(1, 201, 3, "lost too");
+
+    if (s == NULL || store_begin(s) != 0 || s_apply(s, "a", &r1, &out) != 0 ||
+        store_commit(s) != 0)
+        return 1;
+    if (store_begin(s) != 0 || s_apply(s, "a", &r2, &out) != 0 ||
+        s_apply(s, "b", &r3, &out) != 0)
+        return 1;
+    return 0;
+}
+
+static void uncommitted_batch_is_rolled_back_after_a_crash(void **state)
+{
+    fixture_t *f = *state;
+
+    s_crash_child(f, s_die_mid_batch);
 
     record_t r;
     char value[64];
@@ -660,35 +674,30 @@ static void a_sync_commit_becomes_durable_behind_it(void **state)
     assert_true(st.flushes >= 1 && st.flushes <= 100);
 }
 
+/* A sync node killed right after 20 commits became durable. */
+static int s_die_after_sync(const char *dir)
+{
+    store_opts_t opts = {
+        .dir = dir, .durability = STORE_SYNC, .cache_bytes = 8 << 20};
+    store_t *s = store_open(&opts, NULL, 0);
+    store_outcome_t out;
+    char key[16];
+
+    for (uint64_t i = 1; s != NULL && i <= 20; i++) {
+        record_t r = s_rec(1, 100 + i, i, "durable");
+        snprintf(key, sizeof key, "k%llu", (unsigned long long)i);
+        if (store_begin(s) != 0 || s_apply(s, key, &r, &out) != 0 ||
+            store_commit(s) != 0)
+            return 1;
+    }
+    return s != NULL && store_sync(s) == 0 && store_durable(s, 1) == 20 ? 0 : 2;
+}
+
 static void synced_writes_survive_a_crash(void **state)
 {
     fixture_t *f = *state;
-    int status;
-    pid_t pid;
 
-    /* The child plays a sync node that is killed right after its writes
-     * became durable: it never closes the store. */
-    store_destroy(&f->s);
-    pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        store_t *s = s_open_sync(f);
-        store_outcome_t out;
-        char key[16];
-
-        for (uint64_t i = 1; i <= 20; i++) {
-            record_t r = s_rec(1, 100 + i, i, "durable");
-            snprintf(key, sizeof key, "k%llu", (unsigned long long)i);
-            if (store_begin(s) != 0 || s_apply(s, key, &r, &out) != 0 ||
-                store_commit(s) != 0)
-                _exit(1);
-        }
-        _exit(store_sync(s) == 0 && store_durable(s, 1) == 20 ? 0 : 2);
-    }
-    assert_int_equal(waitpid(pid, &status, 0), pid);
-    assert_true(WIFEXITED(status));
-    assert_int_equal(WEXITSTATUS(status), 0);
-
+    s_crash_child(f, s_die_after_sync);
     f->s = s_open(f);
     assert_int_equal(store_applied(f->s, 1), 20);
     s_assert_value(f->s, "k1", "durable");
