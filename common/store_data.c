@@ -32,7 +32,12 @@ static int s_read_record(store_t *s, DBC *c, const uint8_t *key, size_t klen,
     DBT k, d;
     int ret;
 
-    store__dbt(&k, key, klen);
+    /* In a sync store's environment (DB_THREAD, shared with the flusher)
+     * Berkeley DB wants the key of a get in memory it may write to (it
+     * copies the key back): the store's own copy of it. */
+    memcpy(s->key, key, klen);
+    store__dbt_into(&k, s->key, sizeof s->key);
+    k.size = (u_int32_t)klen;
     store__dbt_into(&d, s->rec, STORE_RECORD_MAX);
     ret = c != NULL ? c->get(c, &k, &d, DB_SET)
                     : s->data->get(s->data, s->txn, &k, &d, 0);

@@ -86,7 +86,8 @@ struct store {
     uint8_t *rec;   /* receives one `data` value: store_get(), apply */
     uint8_t *scan;  /* receives values during scans */
     uint8_t scan_key[MM_KEY_MAX];
-    char db_msg[256]; /* Berkeley DB's last message, for store_open() */
+    uint8_t key[MM_KEY_MAX]; /* the key of a read (s_read_record) */
+    char db_msg[256];        /* Berkeley DB's last message, for store_open() */
 };
 
 /* The flusher's life cycle and the commit's request (store_flush.c). */

@@ -39,3 +39,8 @@ holds_acked m1 m1 "$DIR/history.jsonl"
     --keys 2000 --duration 1 --seed 2 --quiet >/dev/null
 wait_converged 10
 every_node_has_all "$DIR/history.jsonl"
+
+# Reads on a sync writer wait for its own writes to be durable, and work.
+mmctl --node m1 put sk sv >/dev/null || fail "put sk failed"
+[ "$(mmctl --node m1 get sk)" = sv ] || fail "m1 does not read back sk"
+say "a write to m1 reads back at once"

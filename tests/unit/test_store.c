@@ -674,6 +674,24 @@ static void a_sync_commit_becomes_durable_behind_it(void **state)
     assert_true(st.flushes >= 1 && st.flushes <= 100);
 }
 
+static void a_sync_store_serves_reads_and_scans(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0}, w = {0};
+
+    /* Its environment is shared with the flusher thread (DB_THREAD),
+     * under which Berkeley DB checks every DBT of a read more strictly. */
+    store_destroy(&f->s);
+    f->s = s_open_sync(f);
+    s_apply_one(f->s, "a", s_rec(1, 100, 1, "one"));
+    s_apply_one(f->s, "b", s_rec(1, 101, 2, "two"));
+    s_assert_value(f->s, "a", "one");
+    assert_int_equal(store_scan(f->s, NULL, 0, 10, s_visit, &v), 2);
+    assert_string_equal(v.seen, "a=one@1 b=two@2");
+    assert_int_equal(store_log_scan(f->s, 1, 2, 10, s_visit, &w), 1);
+    assert_string_equal(w.seen, "b=two@2");
+}
+
 /* A sync node killed right after 20 commits became durable. */
 static int s_die_after_sync(const char *dir)
 {
@@ -795,6 +813,7 @@ int main(void)
         T(sync_store_commits_and_reopens),
         T(a_nosync_commit_is_durable_when_it_returns),
         T(a_sync_commit_becomes_durable_behind_it),
+        T(a_sync_store_serves_reads_and_scans),
         T(synced_writes_survive_a_crash),
         T(open_explains_why_a_directory_cannot_be_used),
         T(a_second_open_of_the_same_directory_is_refused),
