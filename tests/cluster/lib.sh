@@ -164,3 +164,17 @@ python_with() {
     done
     return 0
 }
+
+# holds_acked NODE ORIGIN HISTORY: NODE has applied every write ORIGIN
+# acknowledged in HISTORY, and its dump holds each key's last acknowledged
+# write (verify_lww).
+holds_acked() {
+    local want got
+    want=$(max_acked_seq "$3" "$2")
+    got=$(applied_of "$1" "$2")
+    [ "${got:-0}" -ge "$want" ] ||
+        fail "$2 acknowledged seq $want but $1 holds only up to ${got:-0}"
+    say "$1 holds every write $2 acknowledged (up to seq $want)"
+    mmctl --node "$1" dump >"$DIR/$1.dump"
+    verify_lww "$3" "$DIR/$1.dump"
+}
