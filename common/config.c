@@ -394,13 +394,16 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->ack = ACK_NONE;
     out->ack_timeout_ms = 1000;
     out->coord.write_route = (write_route_t)-1; /* chosen below */
-    out->coord.read_route = READ_ROUTE_ROUND_ROBIN;
+    out->coord.read_route = READ_ROUTE_RYW;
     out->coord.pool = 1;
     out->coord.pool_size = 4;
     out->coord.heartbeat_ms = 100;
     out->coord.missed = 3;
     out->coord.hold_ms = 2000;
     out->coord.max_lag = 10000;
+    out->coord.max_clients = 10000;
+    out->coord.idle_timeout_s = 300;
+    out->coord.max_value = MM_VALUE_MAX;
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');

@@ -67,9 +67,10 @@ typedef enum {
 
 /* Where the coordinator sends a read. */
 typedef enum {
-    READ_ROUTE_ROUND_ROBIN = 0, /* replicas in turn (default) */
+    READ_ROUTE_ROUND_ROBIN = 0, /* replicas in turn */
     READ_ROUTE_LEAST_LAG = 1,   /* the replica furthest along */
-    READ_ROUTE_RYW = 2,         /* a replica holding the client's writes */
+    READ_ROUTE_RYW = 2,         /* a node holding the client's writes
+                                   (default) */
     READ_ROUTE_PRIMARY = 3,     /* always the writer */
 } read_route_t;
 
@@ -80,12 +81,15 @@ typedef struct {
     char resp[CONFIG_ENDPOINT_MAX];   /* host:port for RESP, or "" */
     write_route_t write_route;
     read_route_t read_route;
-    int pool;         /* 1: persistent connections; 0: one per request */
-    int pool_size;    /* connections per node when pooling (4) */
-    int heartbeat_ms; /* STATUS to every node this often (100) */
-    int missed;       /* beats without an answer before a node is down (3) */
-    int hold_ms;      /* client writes held during a failover (2000) */
-    uint64_t max_lag; /* a replica further behind (records) gets no reads */
+    int pool;           /* 1: persistent connections; 0: one per request */
+    int pool_size;      /* connections per node when pooling (4) */
+    int heartbeat_ms;   /* STATUS to every node this often (100) */
+    int missed;         /* beats without an answer before a node is down (3) */
+    int hold_ms;        /* client writes held during a failover (2000) */
+    uint64_t max_lag;   /* a replica further behind (records) gets no reads */
+    int max_clients;    /* RESP clients served at once (10000) */
+    int idle_timeout_s; /* an idle RESP client is closed (300; 0: never) */
+    int max_value;      /* longest value taken (MM_VALUE_MAX, at most) */
 } config_coord_t;
 
 typedef struct {

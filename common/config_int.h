@@ -48,6 +48,9 @@ enum {
     KEY_C_MISSED,
     KEY_C_HOLD_MS,
     KEY_C_MAX_LAG,
+    KEY_C_MAX_CLIENTS,
+    KEY_C_IDLE_TIMEOUT_S,
+    KEY_C_MAX_VALUE,
     COORD_NKEYS
 };
 

@@ -21,8 +21,9 @@ const char *const config__node_keys[NODE_NKEYS] = {
     "role", "id", "client", "peer", "clock_offset_ms",
 };
 const char *const config__coord_keys[COORD_NKEYS] = {
-    "client",    "resp",         "write_route", "read_route", "pool",
-    "pool_size", "heartbeat_ms", "missed",      "hold_ms",    "max_lag",
+    "client",      "resp",           "write_route", "read_route", "pool",
+    "pool_size",   "heartbeat_ms",   "missed",      "hold_ms",    "max_lag",
+    "max_clients", "idle_timeout_s", "max_value",
 };
 
 /* Names end up in paths and log lines, so they stay plain. */
@@ -212,6 +213,8 @@ static int s_valid_hostport(const char *v)
     return *end == '\0' && end != colon + 1 && port >= 1 && port <= 65535;
 }
 
+/* One [coordinator] key. One case per key, kept in one switch (longer
+ * than most functions here) so that every key's rule reads in one place. */
 int config__coord_key(parser_t *p, int k, const char *value)
 {
     config_coord_t *c = &p->c->coord;
@@ -289,6 +292,20 @@ int config__coord_key(parser_t *p, int k, const char *value)
     case KEY_C_MAX_LAG:
         ret = s_parse_int(p, "max_lag", value, 1, 1000000000, &v);
         c->max_lag = (uint64_t)v;
+        break;
+    case KEY_C_MAX_CLIENTS:
+        ret = s_parse_int(p, "max_clients", value, 1, 1000000, &v);
+        c->max_clients = (int)v;
+        break;
+    case KEY_C_IDLE_TIMEOUT_S:
+        ret = s_parse_int(p, "idle_timeout_s", value, 0, 1000000, &v);
+        c->idle_timeout_s = (int)v;
+        break;
+    case KEY_C_MAX_VALUE:
+        /* Nodes refuse values over MM_VALUE_MAX: the coordinator may be
+         * stricter, never looser. */
+        ret = s_parse_int(p, "max_value", value, 0, MM_VALUE_MAX, &v);
+        c->max_value = (int)v;
         break;
     }
     return ret;

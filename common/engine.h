@@ -96,11 +96,13 @@ typedef struct {
     uint32_t want;                    /* bit o: stream origin o's records */
     uint64_t next[MM_MAX_NODES + 1];  /* next seq to send, per origin */
     uint64_t acked[MM_MAX_NODES + 1]; /* follower has applied up to */
-    uint16_t node;                    /* its node id, from its HELLO */
-    int standby;   /* it said HELLO as a standby: its ACKs confirm writes */
-    int caught_up; /* a standby that once had all our writes: only then
-                      do writes wait for it (a standby still copying
-                      would stall every write) */
+    uint64_t pack_end; /* where the last pack sent ended (s_position()):
+                          the next one waits until the ACKs reach it */
+    uint16_t node;     /* its node id, from its HELLO */
+    int standby;       /* it said HELLO as a standby: its ACKs confirm writes */
+    int caught_up;     /* a standby that once had all our writes: only then
+                          do writes wait for it (a standby still copying
+                          would stall every write) */
     int64_t heard_ms, sent_ms, progress_ms;
 } follower_t;
 
@@ -113,14 +115,16 @@ typedef struct {
 /* ---- masters/acks.c -------------------------------------------------- */
 
 /*
- * A write's reply held until enough followers confirm it (ack = standby,
- * all or quorum): the writer answers OK only once they have applied the
- * write, or, after ack_timeout_ms, "outcome unknown" (the write is
+ * A write's reply held until its batch is durable here (sync stores) and,
+ * if it needs confirmation (ack = standby, all or quorum), until enough
+ * followers confirm it: the writer answers OK only once they have applied
+ * the write, or, after ack_timeout_ms, "outcome unknown" (the write is
  * committed here and may or may not have reached them).
  */
 typedef struct {
     zmq_msg_t id;
     uint64_t seq;
+    int confirm; /* followers must confirm it too, within the deadline */
     int64_t deadline_ms;
     uint32_t len;
     uint8_t frame[WIRE_HEADER_SIZE];
@@ -154,8 +158,10 @@ typedef struct {
     void *sock; /* a DEALER to src's `peer` socket */
     uint64_t session;
     uint32_t want;
-    int up;    /* the current session has heard from the source */
-    int stale; /* the source's epoch is older than ours: ignore it */
+    int up;      /* the current session has heard from the source */
+    int stale;   /* the source's epoch is older than ours: ignore it */
+    int ack_due; /* applied records not yet ACKed (waiting to be durable) */
+    uint64_t ack_sum; /* the durable sum the last ACK said (s_durable_sum) */
     int64_t heard_ms, hello_ms, ack_ms;
 } link_t;
 
@@ -219,6 +225,10 @@ uint32_t node_writer_mask(const node_t *n);
 int node_writable(const node_t *n);
 /* Opens the node's store (its directory under data_dir). */
 store_t *node_open_store(const node_t *n, char *err, size_t errlen);
+/* Takes in what the store's flusher made durable (wait: first wait until
+ * every commit is), then releases what waited on it: held replies, ACKs.
+ * Streaming picks it up at the loop's next pump. */
+void node_take_flushes(node_t *n, int wait);
 /* Emulated storage cost (write_service_us, read_service_us): sleeps for
  * us microseconds, as a node waiting on a slow disk would. */
 void node_service_wait(int64_t us);
@@ -268,8 +278,12 @@ void writer_take(node_t *n, zmq_msg_t *id, const wire_msg_t *m);
 /* Queues a small reply to send after the batch commits; takes over id. */
 void writer_reply_later(node_t *n, zmq_msg_t *id, const wire_msg_t *m,
                         uint64_t seq);
-/* Commits the open batch, then sends every queued reply in order. */
+/* Commits the open batch, then sends every queued reply in order (or
+ * holds it: masters/acks.c). */
 void writer_flush(node_t *n);
+/* Before a read: waits until this node's own committed writes are
+ * durable, so a read never shows a write a crash could take back. */
+void writer_settle(node_t *n);
 
 /* ---- masters/stream.c ------------------------------------------------ */
 
@@ -296,13 +310,16 @@ int acks_wait(const node_t *n);
 int acks_sync_standby(const node_t *n);
 /* Whether the held queue has room for another batch of writes. */
 int acks_room(const node_t *n);
-/* Holds a committed write's reply (takes over r->id). */
-void acks_hold(node_t *n, reply_t *r, int64_t now_ms);
-/* Answers held writes that are confirmed, or timed out ("unknown"). */
+/* Holds a committed write's reply until it is durable and, if confirm,
+ * confirmed by followers (takes over r->id). */
+void acks_hold(node_t *n, reply_t *r, int64_t now_ms, int confirm);
+/* Answers held writes that are durable and confirmed, or durable and
+ * timed out ("unknown"). */
 void acks_release(node_t *n);
 /* A follower's ACK moved: f has applied our own writes up to seq. */
 void acks_follower_applied(node_t *n, const follower_t *f, uint64_t seq);
-/* Answers every held write "outcome unknown" now (a demotion). */
+/* Answers every held write now (a demotion): "outcome unknown" unless
+ * durable and confirmed. */
 void acks_abandon(node_t *n);
 /* The own seq that enough followers have applied, by the ack policy. */
 uint64_t acks_confirmed(const node_t *n);
@@ -338,6 +355,9 @@ void follow_start(node_t *n);
 void follow_read(node_t *n, link_t *l);
 /* Which origins to ask each source for (relays), after a change. */
 void follow_update_wants(node_t *n);
+/* ACKs to every source whose records became durable since its last ACK
+ * (after a batch, and when the store's flusher finished a flush). */
+void follow_ack_durable(node_t *n);
 /* Liveness of sources, HELLO again, periodic ACKs. */
 void follow_tick(node_t *n);
 /* Forgets every source's state (a demoted primary starts over). */

@@ -69,6 +69,17 @@ store_t *node_open_store(const node_t *n, char *err, size_t errlen)
     return store_open(&so, err, errlen);
 }
 
+void node_take_flushes(node_t *n, int wait)
+{
+    int rc = wait ? store_sync(n->store) : store_flush_done(n->store);
+    if (rc < 0) {
+        log_event(LOG_ERROR, "flush_failed", "error=\"%s\"", mm_strerror(rc));
+        return;
+    }
+    acks_release(n);
+    follow_ack_durable(n);
+}
+
 void node_service_wait(int64_t us)
 {
     if (us <= 0)
@@ -285,10 +296,15 @@ int node_run(node_t *n)
               (unsigned long long)store_applied(n->store, n->self->id));
     follow_start(n);
 
-    zmq_pollitem_t items[2 + MM_MAX_NODES];
+    zmq_pollitem_t items[3 + MM_MAX_NODES];
     int pending = 0;
     while (!s_stop) {
         int k = 0;
+        /* A sync store's flusher says here that a flush has finished. */
+        int flush_fd = store_flush_fd(n->store);
+        if (flush_fd >= 0)
+            items[k++] = (zmq_pollitem_t){NULL, flush_fd, ZMQ_POLLIN, 0};
+        int first = k;
         items[k++] = (zmq_pollitem_t){n->client, 0, ZMQ_POLLIN, 0};
         if (n->peer)
             items[k++] = (zmq_pollitem_t){n->peer, 0, ZMQ_POLLIN, 0};
@@ -304,9 +320,11 @@ int node_run(node_t *n)
                       zmq_strerror(errno));
             break;
         }
-        if (items[0].revents & ZMQ_POLLIN)
+        if (flush_fd >= 0 && (items[0].revents & ZMQ_POLLIN))
+            node_take_flushes(n, 0);
+        if (items[first].revents & ZMQ_POLLIN)
             serve_clients(n);
-        if (n->peer && (items[1].revents & ZMQ_POLLIN))
+        if (n->peer && (items[first + 1].revents & ZMQ_POLLIN))
             stream_serve_peers(n);
         for (int i = 0; i < n->follow.nlinks; i++)
             if (items[first_link + i].revents & ZMQ_POLLIN)

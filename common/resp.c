@@ -14,14 +14,63 @@
 #include <string.h>
 #include "resp.h"
 
-/* "*1024\r\n" or "$1114112\r\n" fits easily: a longer header is garbage. */
+/* "*1048576\r\n" or "$536870912\r\n" fits easily: a longer header is
+ * garbage. */
 #define RESP_HEADER_MAX 32
 
-static long s_proto(char *err, size_t errlen, const char *msg)
+static long s_proto(resp_cmd_t *cmd, char *err, size_t errlen, const char *msg)
 {
+    resp_cmd_reset(cmd);
     if (err != NULL && errlen > 0)
         snprintf(err, errlen, "Protocol error: %s", msg);
     return MM_ERR_PROTO;
+}
+
+void resp_cmd_init(resp_cmd_t *cmd)
+{
+    memset(cmd, 0, sizeof *cmd);
+}
+
+void resp_cmd_free(resp_cmd_t *cmd)
+{
+    free(cmd->argv);
+    free(cmd->argl);
+    free(cmd->off);
+    memset(cmd, 0, sizeof *cmd);
+}
+
+void resp_cmd_reset(resp_cmd_t *cmd)
+{
+    cmd->argc = 0;
+    cmd->toobig = 0;
+    cmd->want = 0;
+    cmd->at = 0;
+    cmd->skip = 0;
+    cmd->dropping = 0;
+}
+
+/* Makes room for n arguments. The arrays grow by doubling, so a command
+ * of a million arguments reallocates about twenty times, not a million. */
+static int s_room(resp_cmd_t *cmd, int n)
+{
+    int cap = cmd->cap ? cmd->cap : 16;
+    void *p;
+
+    if (n <= cmd->cap)
+        return 0;
+    while (cap < n)
+        cap *= 2;
+    if ((p = realloc(cmd->argv, (size_t)cap * sizeof *cmd->argv)) == NULL)
+        return -ENOMEM;
+    cmd->argv = p;
+    if ((p = realloc(cmd->argl, (size_t)cap * sizeof *cmd->argl)) == NULL)
+        return -ENOMEM;
+    cmd->argl = p;
+    if ((p = realloc(cmd->off, (size_t)cap * sizeof *cmd->off)) == NULL)
+        return -ENOMEM;
+    cmd->off = p;
+    cmd->cap = cap;
+    return 0;
 }
 
 /*
@@ -67,12 +116,12 @@ static long s_inline(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
 
     if (nl == NULL) {
         if (len > RESP_INLINE_MAX)
-            return s_proto(err, errlen, "too big inline request");
+            return s_proto(cmd, err, errlen, "too big inline request");
         return 0;
     }
     end = (size_t)(nl - buf);
     if (end > RESP_INLINE_MAX)
-        return s_proto(err, errlen, "too big inline request");
+        return s_proto(cmd, err, errlen, "too big inline request");
     if (end > 0 && buf[end - 1] == '\r')
         end--;
     cmd->argc = 0;
@@ -86,8 +135,8 @@ static long s_inline(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
         start = i;
         while (i < end && buf[i] != ' ' && buf[i] != '\t')
             i++;
-        if (cmd->argc == RESP_MAX_ARGS)
-            return s_proto(err, errlen, "too many arguments");
+        if (s_room(cmd, cmd->argc + 1) < 0)
+            return -ENOMEM;
         cmd->argv[cmd->argc] = buf + start;
         cmd->argl[cmd->argc] = i - start;
         cmd->argc++;
@@ -95,49 +144,131 @@ static long s_inline(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
     return (long)(nl - buf) + 1;
 }
 
+/*
+ * Drops the rest of a command whose argument was too long: the bytes of
+ * that argument, then each later argument's header and bytes, as they
+ * arrive. Returns the bytes dropped (0: none yet, read more).
+ */
+static long s_drop(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
+                   size_t errlen)
+{
+    size_t at = 0, next;
+    long long blen;
+
+    cmd->argc = 0;
+    for (;;) {
+        if (cmd->skip > 0) {
+            size_t n = len - at;
+            if ((unsigned long long)cmd->skip < n)
+                n = (size_t)cmd->skip;
+            at += n;
+            cmd->skip -= (long long)n;
+            if (cmd->skip > 0)
+                return (long)at;
+        }
+        if (cmd->want == 0) {
+            cmd->dropping = 0;
+            return (long)at;
+        }
+        if (at >= len)
+            return (long)at;
+        if (buf[at] != '$')
+            return s_proto(cmd, err, errlen, "expected '$'");
+        int r = s_number_line(buf, len, at, &blen, &next);
+        if (r == 0)
+            return (long)at;
+        if (r < 0 || blen < 0 || blen > RESP_BULK_MAX)
+            return s_proto(cmd, err, errlen, "invalid bulk length");
+        cmd->skip = blen + 2;
+        cmd->want--;
+        at = next;
+    }
+}
+
+/* An argument over RESP_ARG_MAX begins at buf[next]: report it, and drop
+ * it and the rest of its command from here on. */
+static long s_toobig(const uint8_t *buf, resp_cmd_t *cmd, long long blen,
+                     size_t next)
+{
+    size_t n = 0;
+
+    if (cmd->argc > 0) {
+        n = cmd->argl[0] < sizeof cmd->name - 1 ? cmd->argl[0]
+                                                : sizeof cmd->name - 1;
+        memcpy(cmd->name, buf + cmd->off[0], n);
+    }
+    cmd->name[n] = '\0';
+    cmd->toobig = blen;
+    cmd->toobig_arg = cmd->argc;
+    cmd->want -= cmd->argc + 1;
+    cmd->skip = blen + 2;
+    cmd->dropping = 1;
+    cmd->argc = 0;
+    cmd->at = 0;
+    return (long)next;
+}
+
 long resp_parse(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
                 size_t errlen)
 {
     long long n, blen;
-    size_t at;
+    size_t at, next;
     int r;
 
-    if (len == 0)
-        return 0;
-    if (buf[0] != '*')
-        return s_inline(buf, len, cmd, err, errlen);
-
-    r = s_number_line(buf, len, 0, &n, &at);
-    if (r == 0)
-        return 0;
-    if (r < 0 || n > RESP_MAX_ARGS)
-        return s_proto(err, errlen, "invalid multibulk length");
-    cmd->argc = 0;
-    if (n <= 0) /* "*0" and "*-1" are empty commands, skipped like Redis. */
-        return (long)at;
-    for (long long i = 0; i < n; i++) {
+    cmd->toobig = 0;
+    if (cmd->dropping)
+        return s_drop(buf, len, cmd, err, errlen);
+    if (cmd->want == 0) {
+        if (len == 0)
+            return 0;
+        if (buf[0] != '*')
+            return s_inline(buf, len, cmd, err, errlen);
+        r = s_number_line(buf, len, 0, &n, &at);
+        if (r == 0)
+            return 0;
+        if (r < 0 || n > RESP_MAX_ARGS)
+            return s_proto(cmd, err, errlen, "invalid multibulk length");
+        cmd->argc = 0;
+        if (n <= 0) /* "*0" and "*-1" are empty commands, skipped like Redis */
+            return (long)at;
+        cmd->want = n;
+        cmd->at = at;
+    }
+    /* Resume after the last whole argument parsed (cmd->at). */
+    at = cmd->at;
+    while (cmd->argc < cmd->want) {
         if (at >= len)
             return 0;
         if (buf[at] != '$') {
             char msg[64];
             snprintf(msg, sizeof msg, "expected '$', got '%c'",
                      buf[at] >= 32 && buf[at] < 127 ? buf[at] : '?');
-            return s_proto(err, errlen, msg);
+            return s_proto(cmd, err, errlen, msg);
         }
-        r = s_number_line(buf, len, at, &blen, &at);
+        r = s_number_line(buf, len, at, &blen, &next);
         if (r == 0)
             return 0;
         if (r < 0 || blen < 0 || blen > RESP_BULK_MAX)
-            return s_proto(err, errlen, "invalid bulk length");
-        if (len - at < (size_t)blen + 2)
+            return s_proto(cmd, err, errlen, "invalid bulk length");
+        if (blen > RESP_ARG_MAX)
+            return s_toobig(buf, cmd, blen, next);
+        if (len - next < (size_t)blen + 2)
             return 0;
-        if (buf[at + blen] != '\r' || buf[at + blen + 1] != '\n')
-            return s_proto(err, errlen, "bulk string not followed by CRLF");
-        cmd->argv[cmd->argc] = buf + at;
+        if (buf[next + blen] != '\r' || buf[next + blen + 1] != '\n')
+            return s_proto(cmd, err, errlen,
+                           "bulk string not followed by CRLF");
+        if (s_room(cmd, cmd->argc + 1) < 0)
+            return -ENOMEM;
+        cmd->off[cmd->argc] = next;
         cmd->argl[cmd->argc] = (size_t)blen;
         cmd->argc++;
-        at += (size_t)blen + 2;
+        at = next + (size_t)blen + 2;
+        cmd->at = at;
     }
+    for (int i = 0; i < cmd->argc; i++)
+        cmd->argv[i] = buf + cmd->off[i];
+    cmd->want = 0;
+    cmd->at = 0;
     return (long)at;
 }
 

@@ -14,18 +14,32 @@
  *     :42\r\n             integer            $3\r\nabc\r\n      bulk string
  *     $-1\r\n             null bulk          *2\r\n ...          array
  *
- * The parser is incremental in the simplest way: resp_parse() is given the
- * whole unread part of a connection's input buffer, and either finds one
- * complete command at its start, says it needs more bytes, or says the
- * bytes can never be a command (a protocol error: the connection cannot be
- * resynchronised and should be closed after the error reply). It keeps no
- * state between calls, so a command split anywhere parses the same as one
- * that arrives whole; a partial command is re-scanned when more bytes
- * arrive, which costs little because bulk payloads are skipped by length.
+ * The parser is incremental: resp_parse() is given the whole unread part
+ * of a connection's input buffer and either finds one complete command at
+ * its start, says it needs more bytes, or says the bytes can never be a
+ * command (a protocol error: the connection cannot be resynchronised and
+ * should be closed after the error reply). A command split anywhere parses
+ * the same as one that arrives whole. A multibulk command that has not
+ * fully arrived is not scanned again from its start when more bytes come:
+ * resp_cmd_t remembers how far it got, so a command of a million
+ * arguments costs one pass, not one per read.
  *
- * The parser enforces only the protocol's limits (RESP_MAX_ARGS, bulk and
- * inline sizes). Key and value limits (MM_KEY_MAX, MM_VALUE_MAX) belong to
- * the command layer, which can answer them with an error and go on.
+ * Limits, and what happens past them (Redis's own limits in brackets):
+ *
+ *   RESP_MAX_ARGS    arguments per command: more is a protocol error
+ *                    [2^31 - 1]
+ *   RESP_ARG_MAX     the longest argument kept: a longer one (up to
+ *                    RESP_BULK_MAX) is skipped as it arrives, never
+ *                    buffered, and reported (cmd->toobig) so the caller
+ *                    answers -ERR and the connection goes on
+ *   RESP_BULK_MAX    the longest bulk string at all: more is a protocol
+ *                    error [proto-max-bulk-len, 512 MiB]
+ *   RESP_INLINE_MAX  an inline (typed) line: more is a protocol error
+ *                    [64 KiB]
+ *
+ * Key and value limits (MM_KEY_MAX, MM_VALUE_MAX) belong to the command
+ * layer, which can answer them with an error and go on; RESP_ARG_MAX is
+ * MM_VALUE_MAX, the longest argument any command can use.
  */
 #ifndef MM_RESP_H
 #define MM_RESP_H
@@ -34,31 +48,60 @@
 #include <stdint.h>
 #include "err.h"
 
-#define RESP_MAX_ARGS 1024
-/* A bulk string may be a little larger than a value, so that an oversized
- * value reaches the command layer and gets a clear error there. */
-#define RESP_BULK_MAX (MM_VALUE_MAX + 64 * 1024)
-/* An inline command is one typed line. */
+#define RESP_MAX_ARGS (1024 * 1024)
+#define RESP_ARG_MAX MM_VALUE_MAX
+#define RESP_BULK_MAX (512LL * 1024 * 1024)
 #define RESP_INLINE_MAX (64 * 1024)
 
 /*
  * One command: argc arguments, argv[0] the command name. argv[i] points
  * into the buffer given to resp_parse(): borrowed, valid until that buffer
  * changes. Arguments are not NUL-terminated; argl[i] is the length.
+ *
+ * Caller owns the struct: resp_cmd_init() before use, resp_cmd_free() to
+ * give back its arrays (they grow with the longest command seen).
  */
 typedef struct {
     int argc;
-    const uint8_t *argv[RESP_MAX_ARGS];
-    size_t argl[RESP_MAX_ARGS];
+    const uint8_t **argv;
+    size_t *argl;
+    /* Set (with argc = 0) when the command has an argument longer than
+     * RESP_ARG_MAX: its length, its position, and the command's name
+     * (argv[0], cut to fit, "" if the name itself was too long). */
+    long long toobig;
+    int toobig_arg;
+    char name[32];
+    /* Private: a multibulk command partly parsed, or being skipped. */
+    int cap;        /* room in argv, argl and off */
+    size_t *off;    /* argument offsets from the command's start */
+    long long want; /* arguments declared; 0 between commands */
+    size_t at;      /* bytes of the command parsed so far */
+    long long skip; /* bytes of an oversized argument left to drop */
+    int dropping;   /* the rest of that command is being dropped */
 } resp_cmd_t;
 
+void resp_cmd_init(resp_cmd_t *cmd);
+void resp_cmd_free(resp_cmd_t *cmd);
+
+/* Forgets a partly parsed command: the next resp_parse() starts afresh. */
+void resp_cmd_reset(resp_cmd_t *cmd);
+
 /*
- * Parses one command at the start of buf[0..len). Returns:
- *   > 0  the number of bytes the command took; cmd is filled. An empty
- *        inline line is a command with argc = 0, which callers skip.
+ * Parses at the start of buf[0..len). If the previous call on cmd returned
+ * 0, buf must start with the same bytes it was given then (more may
+ * follow; the buffer may have moved); otherwise call resp_cmd_reset()
+ * first. Returns:
+ *   > 0  the number of bytes to drop from the front of the buffer, and
+ *        - argc > 0: cmd holds a command;
+ *        - argc = 0, toobig > 0: a command with an oversized argument
+ *          began; answer it with an error now (the rest of it is dropped
+ *          by the following calls, which return argc = 0, toobig = 0);
+ *        - argc = 0, toobig = 0: nothing to run (an empty inline line or
+ *          array, skipped like Redis, or bytes of an oversized argument).
  *   0    the bytes so far are the start of a command: read more.
  *   MM_ERR_PROTO  the bytes are not RESP; err holds Redis's wording
  *        ("Protocol error: ..."), without the leading "-ERR ".
+ *   -ENOMEM  no memory for the argument arrays.
  */
 long resp_parse(const uint8_t *buf, size_t len, resp_cmd_t *cmd, char *err,
                 size_t errlen);

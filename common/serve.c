@@ -14,7 +14,10 @@
  *
  * Writes are answered only after their batch commits, so a read, or any
  * other request, first flushes the open batch: replies leave in the order
- * the requests came, and a read sees every write taken before it.
+ * the requests came, and a read sees every write taken before it. In a
+ * sync store a read also waits until this node's own writes are durable
+ * (writer_settle()): a write is visible once committed, before its fsync,
+ * and a read must not show a write that a crash could still take back.
  *
  * Bad input is an ERROR reply, never a crash: a frame that does not
  * decode, an unknown command, a key or value over the limits. The error
@@ -204,9 +207,11 @@ static void s_dispatch(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     writer_flush(n); /* reads see committed data only, in order */
     switch (m->cmd) {
     case WIRE_GET:
+        writer_settle(n); /* ... and durable data only */
         s_get(n, id, m);
         break;
     case WIRE_DUMP:
+        writer_settle(n);
         s_dump(n, id, m);
         break;
     case WIRE_STATUS:

@@ -54,6 +54,10 @@ static void s_identity(node_t *n)
 
 static void s_counters(node_t *n)
 {
+    store_stats_t st;
+    store_stats(n->store, &st);
+    s_line(n, "commits=%llu\nlog_flushes=%llu\n",
+           (unsigned long long)st.commits, (unsigned long long)st.flushes);
     s_line(n,
            "writes=%llu\nreads=%llu\napplied_remote=%llu\n"
            "conflicts=%llu\nconflicts_concurrent=%llu\n"
@@ -148,6 +152,12 @@ void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     n->biglen = 0;
     s_identity(n);
     s_vector(n, "applied", applied, node_writer_mask(n));
+    if (store_flush_fd(n->store) >= 0) { /* sync: what the disk has */
+        uint64_t durable[MM_MAX_NODES + 1] = {0};
+        for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
+            durable[o] = store_durable(n->store, o);
+        s_vector(n, "durable", durable, node_writer_mask(n));
+    }
     s_counters(n);
     s_links(n, applied, now);
     s_faults(n);

@@ -16,11 +16,13 @@
  * Writes happen in batches: store_begin(), any number of store_apply(),
  * store_commit(). A batch is one Berkeley DB transaction, so applying a
  * write, appending it to the log and advancing applied[origin] either all
- * happen or none do: a replayed write is harmless and a crash loses nothing
- * that was committed. With STORE_SYNC the commit waits for one fsync for the
- * whole batch (group commit); with STORE_NOSYNC the commit writes the log to
- * the operating system without fsync, which survives a process crash but
- * not a power loss.
+ * happen or none do: a replayed write is harmless. With STORE_NOSYNC the
+ * commit writes the log to the operating system without fsync, which
+ * survives a process crash but not a power loss. With STORE_SYNC the commit
+ * returns before the disk has the batch, and a thread of the store makes it
+ * durable behind it, one fsync for every batch that committed meanwhile
+ * (group commit, common/store_flush.c): store_durable() says how far that
+ * has got, and a crash loses nothing it covers.
  *
  * The store never hands out pointers into Berkeley DB's buffers: values are
  * copied into caller buffers, and callbacks get pointers valid only during
@@ -60,7 +62,8 @@ void store_destroy(store_t **s);
 
 /* Starts a batch. MM_ERR_STATE if one is open. */
 int store_begin(store_t *s);
-/* Commits the open batch (one log flush). On failure the batch is aborted. */
+/* Commits the open batch: it is visible at once, and durable once
+ * store_durable() covers it. On failure the batch is aborted. */
 int store_commit(store_t *s);
 /* Aborts the open batch, if any; the applied vector goes back with it. */
 void store_abort(store_t *s);
@@ -109,6 +112,34 @@ int store_apply_local(store_t *s, const uint8_t *key, size_t klen,
 
 /* Highest committed seq applied from origin (0 if none). */
 uint64_t store_applied(const store_t *s, uint16_t origin);
+
+/*
+ * Durability. Highest seq applied from origin that is committed AND on
+ * disk: nothing may be told about a write beyond it (no client's OK, no
+ * copy to a follower, no ACK), since a crash can still take it back. With
+ * STORE_NOSYNC it is store_applied() (the operating system has it). With
+ * STORE_SYNC it trails store_applied() by the batches whose fsync has not
+ * finished; it moves when the loop calls store_flush_done().
+ */
+uint64_t store_durable(const store_t *s, uint16_t origin);
+/* A descriptor that polls readable when a flush has finished (poll it,
+ * then call store_flush_done()), or -1 with STORE_NOSYNC. Borrowed: valid
+ * until store_destroy(). */
+int store_flush_fd(const store_t *s);
+/* Takes in the flushes that finished. Returns 1 if store_durable() moved,
+ * 0 if not, or the negative code of a failed flush (the flusher tries
+ * again at the next commit; until one succeeds nothing new is durable). */
+int store_flush_done(store_t *s);
+/* Waits until every committed batch is durable. 0 or a negative code. */
+int store_sync(store_t *s);
+
+typedef struct {
+    uint64_t commits; /* batches committed */
+    uint64_t flushes; /* log flushes with fsync (STORE_SYNC), which each
+                         cover every batch committed before it began */
+} store_stats_t;
+/* Counters since store_open(). */
+void store_stats(const store_t *s, store_stats_t *st);
 /* The next seq for origin inside the open batch: applied + writes so far. */
 uint64_t store_next_seq(const store_t *s, uint16_t origin);
 

@@ -21,18 +21,26 @@
 
 /*
  * Reads key's record into the store's record buffer and decodes it; rec's
- * value points into that buffer until the next read. Returns 1, 0 (no such
- * key) or a negative code.
+ * value points into that buffer until the next read. Through cursor c,
+ * if given, which then stays on the key (for an overwrite in place);
+ * otherwise through the open batch, if any. Returns 1, 0 (no such key) or
+ * a negative code.
  */
-static int s_read_record(store_t *s, DB_TXN *txn, const uint8_t *key,
-                         size_t klen, record_t *rec)
+static int s_read_record(store_t *s, DBC *c, const uint8_t *key, size_t klen,
+                         record_t *rec)
 {
     DBT k, d;
     int ret;
 
-    store__dbt(&k, key, klen);
+    /* In a sync store's environment (DB_THREAD, shared with the flusher)
+     * Berkeley DB wants the key of a get in memory it may write to (it
+     * copies the key back): the store's own copy of it. */
+    memcpy(s->key, key, klen);
+    store__dbt_into(&k, s->key, sizeof s->key);
+    k.size = (u_int32_t)klen;
     store__dbt_into(&d, s->rec, STORE_RECORD_MAX);
-    ret = s->data->get(s->data, txn, &k, &d, 0);
+    ret = c != NULL ? c->get(c, &k, &d, DB_SET)
+                    : s->data->get(s->data, s->txn, &k, &d, 0);
     if (ret == DB_NOTFOUND)
         return 0;
     if (ret != 0)
@@ -49,7 +57,7 @@ int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
 
     if (klen > MM_KEY_MAX)
         return MM_ERR_TOOBIG;
-    ret = s_read_record(s, s->txn, key, klen, &rec);
+    ret = s_read_record(s, NULL, key, klen, &rec);
     if (ret <= 0)
         return ret;
     *out = rec;
@@ -63,38 +71,21 @@ int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
     return 1;
 }
 
-/* store_apply() and store_apply_local(); set_prev: fill rec's prev from
- * the key's current record before deciding. */
-static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
-                   int set_prev, store_outcome_t *out)
+/*
+ * The body of s_apply(): LWW against the record under cursor c, then the
+ * writes. c stays on the key, so the winner overwrites it in place: one
+ * B-tree search serves both the read and the write.
+ */
+static int s_apply_at(store_t *s, DBC *c, const uint8_t *key, size_t klen,
+                      record_t *rec, int set_prev, store_outcome_t *out)
 {
-    uint16_t origin = rec->origin;
     record_t existing;
     uint8_t lkey[LOG_KEY_SIZE];
     size_t rlen;
     DBT k, d;
     int n, ret;
 
-    memset(out, 0, sizeof *out);
-    if (s->txn == NULL)
-        return MM_ERR_STATE;
-    if (origin == 0 || origin > MM_MAX_NODES || klen == 0)
-        return -EINVAL;
-    if (klen > MM_KEY_MAX || rec->vlen > MM_VALUE_MAX)
-        return MM_ERR_TOOBIG;
-
-    /* Replication is at-least-once: a write seen before is not an error. */
-    if (rec->seq <= s->pending[origin]) {
-        out->result = STORE_DUPLICATE;
-        out->verdict.duplicate = 1;
-        return 0;
-    }
-    /* Skipping a seq would make applied[origin] claim a write we never
-     * saw; the follower must ask for the missing ones instead. */
-    if (rec->seq != s->pending[origin] + 1)
-        return MM_ERR_STATE;
-
-    ret = s_read_record(s, s->txn, key, klen, &existing);
+    ret = s_read_record(s, c, key, klen, &existing);
     if (ret < 0)
         return ret;
     if (set_prev) {
@@ -116,14 +107,13 @@ static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
         return n;
     rlen = (size_t)n - 2 - klen;
 
-    /* From here on the batch changes; a failure must not leave half a
-     * write in it, so it aborts the whole batch (see fail:). */
     if (out->verdict.incoming_wins && !out->verdict.duplicate) {
         store__dbt(&k, key, klen);
         store__dbt(&d, s->entry + 2 + klen, rlen);
-        ret = s->data->put(s->data, s->txn, &k, &d, 0);
+        ret = out->had_existing ? c->put(c, &k, &d, DB_CURRENT)
+                                : s->data->put(s->data, s->txn, &k, &d, 0);
         if (ret != 0)
-            goto fail;
+            return store__code(ret);
         out->result = STORE_STORED;
     } else {
         out->result = STORE_KEPT;
@@ -131,22 +121,61 @@ static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
 
     /* The log keeps losers too: every follower must see every seq. */
     if (!s->no_log) {
-        log_key_encode(origin, rec->seq, lkey);
+        log_key_encode(rec->origin, rec->seq, lkey);
         store__dbt(&k, lkey, sizeof lkey);
         store__dbt(&d, s->entry, (size_t)n);
         ret = s->log->put(s->log, s->txn, &k, &d, 0);
         if (ret != 0)
-            goto fail;
+            return store__code(ret);
     }
+    return 0;
+}
 
+/* store_apply() and store_apply_local(); set_prev: fill rec's prev from
+ * the key's current record before deciding. */
+static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
+                   int set_prev, store_outcome_t *out)
+{
+    uint16_t origin = rec->origin;
+    DBC *c = NULL;
+    int ret, cret;
+
+    memset(out, 0, sizeof *out);
+    if (s->txn == NULL)
+        return MM_ERR_STATE;
+    if (origin == 0 || origin > MM_MAX_NODES || klen == 0)
+        return -EINVAL;
+    if (klen > MM_KEY_MAX || rec->vlen > MM_VALUE_MAX)
+        return MM_ERR_TOOBIG;
+
+    /* Replication is at-least-once: a write seen before is not an error. */
+    if (rec->seq <= s->pending[origin]) {
+        out->result = STORE_DUPLICATE;
+        out->verdict.duplicate = 1;
+        return 0;
+    }
+    /* Skipping a seq would make applied[origin] claim a write we never
+     * saw; the follower must ask for the missing ones instead. */
+    if (rec->seq != s->pending[origin] + 1)
+        return MM_ERR_STATE;
+
+    /* From here on the batch may change; a failure must not leave half a
+     * write in it, so it aborts the whole batch (the cursor is closed
+     * first: a transaction with an open cursor cannot end). */
+    ret = store__code(s->data->cursor(s->data, s->txn, &c, 0));
+    if (ret == 0)
+        ret = s_apply_at(s, c, key, klen, rec, set_prev, out);
+    cret = c != NULL ? store__code(c->close(c)) : 0;
+    if (ret == 0)
+        ret = cret;
+    if (ret != 0) {
+        store_abort(s);
+        return ret;
+    }
     /* meta's applied/<origin> catches up in store_commit(), still inside
      * this transaction. */
     s->pending[origin] = rec->seq;
     return 0;
-
-fail:
-    store_abort(s);
-    return store__code(ret);
 }
 
 int store_apply(store_t *s, const uint8_t *key, size_t klen,
@@ -175,16 +204,14 @@ int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
         return -EINVAL;
     if (max == 0)
         return 0;
-    /* Inside a batch the cursor must belong to the batch (another locker
-     * would wait on its locks forever); committed[] marks where the
-     * batch's own, uncommitted entries begin. Outside a batch every entry
-     * is committed, and read-committed isolation lets the cursor drop its
-     * page lock as it moves on. */
+    /* Inside a batch the cursor reads through the batch, and committed[]
+     * marks where the batch's own, uncommitted entries begin. Outside a
+     * batch every entry is committed. */
     if (s->txn != NULL) {
         last = s->committed[origin];
         ret = s->log->cursor(s->log, s->txn, &c, 0);
     } else {
-        ret = s->log->cursor(s->log, NULL, &c, DB_READ_COMMITTED);
+        ret = s->log->cursor(s->log, NULL, &c, 0);
     }
     if (ret != 0)
         goto fail;
@@ -236,7 +263,7 @@ int store_scan(store_t *s, const uint8_t *after, size_t alen, size_t max,
         return MM_ERR_TOOBIG;
     if (max == 0)
         return 0;
-    ret = s->data->cursor(s->data, NULL, &c, DB_READ_COMMITTED);
+    ret = s->data->cursor(s->data, NULL, &c, 0);
     if (ret != 0)
         goto fail;
 

@@ -7,6 +7,7 @@
 #ifndef MM_STORE_INT_H
 #define MM_STORE_INT_H
 
+#include <pthread.h>
 #include <string.h>
 #include <db.h>
 #include "err.h"
@@ -18,13 +19,6 @@
 /* 8 KiB pages hold twice the keys of the 4 KiB default, so trees are
  * shallower and split half as often: about 15% faster applies. */
 #define STORE_PAGE_SIZE 8192
-
-/*
- * A batch holds a write lock on every page it changed until it commits, so
- * the lock table must hold a large batch's worth. 100000 covers batches of
- * thousands of writes with a wide margin, for about 10 MiB of memory.
- */
-#define STORE_MAX_LOCKS 100000
 
 /* Berkeley DB buffers log records in memory until a commit writes them out;
  * a batch of a few hundred writes fits in 1 MiB, so a commit is one write().
@@ -49,6 +43,28 @@
 #define STORE_META_ROLE "role"
 #define STORE_META_APPLIED "applied/"
 
+/*
+ * The group-commit flusher of a STORE_SYNC store (common/store_flush.c).
+ * The fields under mu are shared with the flusher thread; the node's
+ * thread reads them only through store_flush_done() and store_sync().
+ */
+typedef struct {
+    int running; /* the thread was started (sync stores only) */
+    int efd;     /* eventfd the flusher writes after each flush, or -1 */
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake; /* the flusher waits here for a commit */
+    pthread_cond_t idle; /* store_sync() waits here for a flush */
+    /* Under mu: */
+    int stop;
+    int error;        /* the last flush's result: 0 or a negative code */
+    uint64_t asked;   /* the newest commit that asked for durability */
+    uint64_t done;    /* the newest commit known durable */
+    uint64_t flushes; /* successful log flushes (fsyncs) */
+    uint64_t asked_vec[MM_MAX_NODES + 1]; /* committed[] after `asked` */
+    uint64_t done_vec[MM_MAX_NODES + 1];  /* committed[] after `done` */
+} store_flusher_t;
+
 struct store {
     int lock_fd; /* holds an flock on STORE_LOCK_FILE, or -1 */
     DB_ENV *env;
@@ -63,12 +79,21 @@ struct store {
     /* Indexed by origin, 1..MM_MAX_NODES; slot 0 is unused. */
     uint64_t committed[MM_MAX_NODES + 1];
     uint64_t pending[MM_MAX_NODES + 1];
+    uint64_t durable[MM_MAX_NODES + 1]; /* sync: committed and fsynced */
+    uint64_t commits, flushes;          /* counters for store_stats() */
+    store_flusher_t flusher;
     uint8_t *entry; /* encodes one `log` value for store_apply() */
     uint8_t *rec;   /* receives one `data` value: store_get(), apply */
     uint8_t *scan;  /* receives values during scans */
     uint8_t scan_key[MM_KEY_MAX];
-    char db_msg[256]; /* Berkeley DB's last message, for store_open() */
+    uint8_t key[MM_KEY_MAX]; /* the key of a read (s_read_record) */
+    char db_msg[256];        /* Berkeley DB's last message, for store_open() */
 };
+
+/* The flusher's life cycle and the commit's request (store_flush.c). */
+int store__flusher_start(store_t *s);
+void store__flusher_stop(store_t *s);
+void store__flusher_ask(store_t *s);
 
 /*
  * Berkeley DB returns system errors as positive errno values and its own

@@ -6,8 +6,8 @@
  * [coordinator] `client` endpoint, and RESP2 on `resp`, for redis-cli and
  * redis-benchmark), and one to the nodes (the same ZeroMQ protocol, over a
  * small pool of persistent DEALER connections per node, or one connection
- * per request with pool = off). Its decisions, each made in one place in
- * coordinator.c:
+ * per request with pool = off). Its decisions, each made in one place
+ * (route.c for 1 and 2, failover.c for 3 to 5; coord_int.h maps the files):
  *
  *   1. where a write goes (write_route: primary, home, sticky),
  *   2. where a read goes (read_route: round_robin, least_lag, ryw, primary),

@@ -31,6 +31,14 @@
  * (degraded mode, shown in STATUS). `all` and `quorum` have no such mode:
  * they count the masters of the cluster file, attached or not.
  *
+ * Durability comes first. In a sync store a batch is committed before its
+ * fsync has finished (group commit, common/store_flush.c), so every OK of
+ * a sync store waits here too, whatever the policy, until
+ * store_durable() covers its write: no reply leaves before the fsync that
+ * covers it. That wait has no deadline (a write cannot be "unknown"
+ * because the disk is slow); a policy's confirmation, when one is needed,
+ * must come as well, within ack_timeout_ms.
+ *
  * Held replies wait in a ring of HELD_MAX, in commit order; it never fills
  * (the writer refuses new writes as "busy" first).
  */
@@ -126,13 +134,14 @@ int acks_room(const node_t *n)
     return p->held_tail - p->held_head < HELD_MAX - CLIENT_BATCH;
 }
 
-void acks_hold(node_t *n, reply_t *r, int64_t now_ms)
+void acks_hold(node_t *n, reply_t *r, int64_t now_ms, int confirm)
 {
     acks_t *p = &n->acks;
     held_t *h = &p->held[p->held_tail++ & (HELD_MAX - 1)];
     zmq_msg_init(&h->id);
     zmq_msg_move(&h->id, &r->id);
     h->seq = r->seq;
+    h->confirm = confirm;
     h->deadline_ms = now_ms + n->cfg.ack_timeout_ms;
     h->len = r->len <= sizeof h->frame ? r->len : 0;
     memcpy(h->frame, r->frame, h->len);
@@ -159,17 +168,22 @@ static void s_unknown(node_t *n, held_t *h)
     n->acks.writes_unconfirmed++;
 }
 
-void acks_release(node_t *n)
+/* Answers held writes in order; force: every one, durable or not, OK
+ * only if confirmed (the store is about to be thrown away). */
+static void s_release(node_t *n, int force)
 {
     acks_t *p = &n->acks;
     if (p->held_head == p->held_tail)
         return;
+    uint64_t durable = store_durable(n->store, n->self->id);
     uint64_t confirmed = acks_confirmed(n);
     int64_t now = tp_now_ms();
     while (p->held_head != p->held_tail) {
         held_t *h = &p->held[p->held_head & (HELD_MAX - 1)];
-        int ok = h->seq <= confirmed;
-        if (!ok && h->deadline_ms > now)
+        if (h->seq > durable && !force)
+            break; /* never before the fsync that covers it */
+        int ok = (!h->confirm || h->seq <= confirmed) && h->seq <= durable;
+        if (!ok && h->deadline_ms > now && !force)
             break;
         if (!ok)
             s_unknown(n, h);
@@ -182,6 +196,11 @@ void acks_release(node_t *n)
     }
 }
 
+void acks_release(node_t *n)
+{
+    s_release(n, 0);
+}
+
 void acks_follower_applied(node_t *n, const follower_t *f, uint64_t seq)
 {
     if (f->standby && seq > n->acks.standby_acked)
@@ -192,13 +211,10 @@ void acks_follower_applied(node_t *n, const follower_t *f, uint64_t seq)
 
 void acks_abandon(node_t *n)
 {
-    acks_t *p = &n->acks;
-    for (uint64_t i = p->held_head; i != p->held_tail; i++)
-        p->held[i & (HELD_MAX - 1)].deadline_ms = 0;
-    /* Only a primary is demoted, so the policy is `standby` (or `none`,
-     * which holds nothing): with the confirmed position back at 0 every
-     * held write is answered "unknown": committed here, maybe on the
+    /* Only a primary is demoted, so the policy is `standby` (or `none`):
+     * with the confirmed position back at 0 every held write is answered
+     * "unknown": committed here (perhaps not even durably), maybe on the
      * standby. */
-    p->standby_acked = 0;
-    acks_release(n);
+    n->acks.standby_acked = 0;
+    s_release(n, 1);
 }

@@ -14,11 +14,17 @@
  *     another origin's records this writer relays (replicas/follow.c says
  *     when a follower asks for a relay).
  *
- * Frames go out in packs (many REC frames in one message) while fewer than
- * `window` records are unacknowledged, which bounds the memory a slow
- * follower can cost. The follower ACKs its applied vector cumulatively;
- * an ACK moves the window, measures replication lag (commit to ACK), and,
- * from a standby, confirms held writes (masters/acks.c).
+ * Frames go out in packs (many REC frames in one message of up to about
+ * PACK_MAX bytes) while fewer than `window` records are unacknowledged,
+ * which bounds the memory a slow follower can cost. One pack at a time:
+ * while a follower has not ACKed the last pack, new writes gather for the
+ * next one (as Nagle's algorithm does for TCP). An idle follower gets a
+ * write at once; a busy one gets larger packs, which it applies in fewer,
+ * larger transactions, with fewer wake-ups on both sides: the batch size
+ * follows the follower's own speed. The follower ACKs every pack with its
+ * applied vector, cumulatively; an ACK moves the window, lets the next
+ * pack go, measures replication lag (commit to ACK), and, from a standby,
+ * confirms held writes (masters/acks.c).
  *
  * Nothing is lost when a link or a process drops: each HELLO starts a new
  * session from the follower's applied vector, records of an older session
@@ -135,7 +141,7 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
     }
     f->heard_ms = f->progress_ms = tp_now_ms();
     if (f->standby)
-        f->caught_up = vec[n->self->id] >= store_applied(n->store, n->self->id);
+        f->caught_up = vec[n->self->id] >= store_durable(n->store, n->self->id);
     /* A standby following us at our epoch has not been promoted. */
     primary_heard_epoch(n, m->epoch, f->standby);
     /* What the follower already holds counts as confirmed. */
@@ -154,7 +160,7 @@ static void s_own_acked(node_t *n, follower_t *f, uint64_t seq)
         hist_add(&n->lag_us, (uint64_t)(tp_now_us() - b->commit_us));
     acks_follower_applied(n, f, seq);
     if (f->standby && !f->caught_up &&
-        seq >= store_applied(n->store, n->self->id)) {
+        seq >= store_durable(n->store, n->self->id)) {
         f->caught_up = 1;
         log_event(LOG_INFO, "standby_caught_up", "standby=%.*s seq=%llu",
                   (int)f->idlen, f->id, (unsigned long long)seq);
@@ -250,13 +256,35 @@ typedef struct {
     uint16_t origin; /* the origin being scanned from the log */
     int added;       /* frames added by the current log scan */
     int blocked;     /* a send failed: stop for now */
+    int paced;       /* the last pack is unacknowledged: wait */
 } pack_t;
+
+/* How far f's stream stands, summed over the origins it wants: records
+ * up to next[] - 1 (sent), or up to f->acked[] (confirmed). */
+static uint64_t s_position(const follower_t *f, const uint64_t *next, int sent)
+{
+    uint64_t pos = 0;
+    for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
+        if (f->want & node_bit(o))
+            pos += sent ? next[o] - 1 : f->acked[o];
+    return pos;
+}
+
+/* Whether f's ACKs do not yet cover the last pack sent to it. */
+static int s_pack_unacked(const follower_t *f)
+{
+    return f->pack_end > s_position(f, NULL, 0);
+}
 
 static int s_pack_flush(pack_t *p)
 {
     if (p->len == 0)
         return 0;
     follower_t *f = p->f;
+    if (s_pack_unacked(f)) {
+        p->paced = 1; /* kept for a later, larger pack */
+        return -1;
+    }
     if (tp_send_raw_to(p->n->peer, f->id, f->idlen, p->n->stream.pack, p->len,
                        ZMQ_DONTWAIT) < 0) {
         p->blocked = 1;
@@ -264,6 +292,7 @@ static int s_pack_flush(pack_t *p)
     }
     memcpy(f->next, p->next, sizeof f->next);
     f->sent_ms = tp_now_ms();
+    f->pack_end = s_position(f, f->next, 1);
     p->len = 0;
     return 0;
 }
@@ -310,7 +339,14 @@ static int s_pack_visit(void *arg, const uint8_t *key, size_t klen,
 /* The highest seq of origin o that follower f may be sent now. */
 static uint64_t s_sendable(node_t *n, const follower_t *f, uint16_t o)
 {
-    uint64_t hi = store_applied(n->store, o);
+    /* Our own writes only once they are durable here: a crash could take
+     * back a write the flusher has not fsynced yet, and this node would
+     * then reuse its seq for another write, which a follower holding the
+     * first one would skip as a duplicate. Other origins' records are
+     * durable at their origin before it streams them, so relaying them
+     * needs no wait. (In a nosync store both are what is committed.) */
+    uint64_t hi = o == n->self->id ? store_durable(n->store, o)
+                                   : store_applied(n->store, o);
     /* With ack = standby and a standby attached, other followers get a
      * write only once the standby has it: no replica holds a write a
      * promoted standby would lack. With no standby attached (degraded
@@ -332,8 +368,8 @@ static int s_pack_origin(pack_t *p, uint16_t o)
     uint64_t window = (uint64_t)n->cfg.window;
     int64_t delay = n->faults.delay_us[f->node];
     uint64_t hi = s_sendable(n, f, o);
+    uint64_t inflight = s_unacked(f, p->next);
     while (p->next[o] <= hi) {
-        uint64_t inflight = s_unacked(f, p->next);
         if (inflight >= window)
             return 0; /* the ACKs will wake us */
         backlog_slot_t *b = s_slot(n, p->next[o]);
@@ -344,6 +380,7 @@ static int s_pack_origin(pack_t *p, uint16_t o)
             if (s_pack_frame(p, b->frame, b->len) < 0)
                 return 1;
             p->next[o]++;
+            inflight++;
             continue;
         }
         uint64_t room = window - inflight;
@@ -351,7 +388,7 @@ static int s_pack_origin(pack_t *p, uint16_t o)
         p->origin = o;
         p->added = 0;
         int rc = store_log_scan(n->store, o, p->next[o], max, s_pack_visit, p);
-        if (rc < 0 || p->blocked)
+        if (rc < 0 || p->blocked || p->paced)
             return 1;
         if (p->added == 0) {
             log_event(LOG_ERROR, "log_gap", "origin=%s seq=%llu follower=%.*s",
@@ -359,6 +396,7 @@ static int s_pack_origin(pack_t *p, uint16_t o)
                       (int)f->idlen, f->id);
             return 0;
         }
+        inflight += (uint64_t)p->added;
     }
     return 0;
 }
@@ -369,15 +407,17 @@ static int s_pump_one(node_t *n, follower_t *f)
 {
     if (fault_drops_out(n, f->node))
         return 0;
+    if (s_pack_unacked(f))
+        return 0; /* its ACK will wake us, and the next pack is larger */
     pack_t p = {.n = n, .f = f};
     memcpy(p.next, f->next, sizeof p.next);
     int more = 0;
     for (uint16_t o = 1; o <= MM_MAX_NODES && !more; o++)
         if (f->want & node_bit(o))
             more = s_pack_origin(&p, o);
-    if (!p.blocked && s_pack_flush(&p) < 0)
+    if (!p.blocked && !p.paced && s_pack_flush(&p) < 0)
         more = 1;
-    return more || p.blocked;
+    return (more && !p.paced) || p.blocked;
 }
 
 int stream_pump(node_t *n)
@@ -391,13 +431,14 @@ int stream_pump(node_t *n)
 
 /* ---- Timers ------------------------------------------------------------ */
 
-/* A BEAT with our applied vector, when the stream has been quiet. */
+/* A BEAT with our (durable) applied vector, when the stream has been
+ * quiet. */
 static void s_beat(node_t *n, follower_t *f)
 {
     uint64_t vec[MM_MAX_NODES + 1] = {0};
     uint8_t buf[MM_MAX_NODES * WIRE_VEC_ENTRY];
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
-        vec[o] = store_applied(n->store, o);
+        vec[o] = store_durable(n->store, o);
     int len = wire_vec_encode(vec, f->want, buf, sizeof buf);
     wire_msg_t m = {0};
     m.cmd = WIRE_BEAT;
@@ -430,6 +471,7 @@ void stream_tick(node_t *n)
                       f->id);
             for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
                 f->next[o] = f->acked[o] + 1;
+            f->pack_end = 0;
             f->progress_ms = now;
         }
         if (now - f->sent_ms >= hb && !fault_drops_out(n, f->node)) {

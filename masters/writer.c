@@ -10,14 +10,20 @@
  *      which records the key's current record as the new write's `prev`
  *      and decides LWW (common/lww.c: the one place that decides).
  *   2. Requests keep being taken until the socket is empty or the batch is
- *      full; then writer_flush() commits the batch (one fsync for all of
- *      it in sync mode: group commit) and only then are the clients
- *      answered: an OK always means "committed here".
- *   3. The committed write is also kept, already encoded as a REC frame,
+ *      full; then writer_flush() commits the batch and only then are the
+ *      clients answered: an OK always means "committed here". In
+ *      durability = nosync the commit has written the log to the
+ *      operating system, and the OK leaves at once.
+ *   3. In durability = sync the commit returns before the fsync: the
+ *      store's flusher thread fsyncs behind it, one fsync for every batch
+ *      committed meanwhile (group commit, common/store_flush.c), and the
+ *      OK waits in masters/acks.c until that fsync has finished, so an OK
+ *      means "on disk here".
+ *   4. The committed write is also kept, already encoded as a REC frame,
  *      in the stream's backlog (masters/stream.c), so streaming it to
- *      followers costs no disk read.
- *   4. With ack = standby, all or quorum, the OK does not leave yet:
- *      masters/acks.c holds it until enough followers have applied it.
+ *      followers costs no disk read; it is streamed once durable.
+ *   5. With ack = standby, all or quorum, the OK waits as well until
+ *      enough followers have applied it (masters/acks.c).
  *
  * Replies leave in the order the requests came, errors included, so a
  * client that pipelines reads its answers in order.
@@ -66,18 +72,21 @@ void writer_flush(node_t *n)
         n->service_owed_us = 0;
     }
     int64_t now = tp_now_us();
+    uint64_t durable = store_durable(n->store, n->self->id);
     for (int i = 0; i < n->writer.nreplies; i++) {
         reply_t *r = &n->writer.replies[i];
         if (r->seq && rc < 0)
             s_reply_becomes_error(n, r, rc, "commit failed");
         if (r->seq)
             stream_backlog_committed(n, r->seq, now);
-        if (r->seq && wait) {
-            acks_hold(n, r, now / 1000); /* answered once confirmed */
+        if (r->seq && !wait && n->role == ROLE_PRIMARY &&
+            n->cfg.ack == ACK_STANDBY)
+            n->acks.writes_unprotected++; /* no standby attached */
+        if (r->seq && (wait || r->seq > durable)) {
+            /* Answered once durable here and, if wait, confirmed. */
+            acks_hold(n, r, now / 1000, wait);
             continue;
         }
-        if (r->seq && n->role == ROLE_PRIMARY && n->cfg.ack == ACK_STANDBY)
-            n->acks.writes_unprotected++; /* no standby attached */
         if (r->len)
             tp_send_raw_to(n->client, zmq_msg_data(&r->id),
                            zmq_msg_size(&r->id), r->frame, r->len,
@@ -86,6 +95,16 @@ void writer_flush(node_t *n)
     }
     n->writer.nreplies = 0;
     acks_release(n);
+}
+
+void writer_settle(node_t *n)
+{
+    /* Only this node's own writes can be committed here and not yet
+     * durable anywhere: a follower's records are durable at their origin
+     * before they are streamed. */
+    uint16_t self = n->self->id;
+    if (store_durable(n->store, self) < store_applied(n->store, self))
+        node_take_flushes(n, 1);
 }
 
 /* Why this node cannot take a write now, or 0. */

@@ -18,7 +18,13 @@
  *      the origin's stamp travels with the value and is never re-stamped.
  *      The write, its log entry and applied[origin] change together.
  *   3. ACK: after each batch, and every heartbeat when idle, the follower
- *      sends its applied vector; the ACK is also its heartbeat.
+ *      sends its applied vector; the ACK is also its heartbeat. The vector
+ *      counts only what is durable here (store_durable()): in a sync store
+ *      a batch's ACK waits for the flusher's fsync (follow_ack_durable()),
+ *      because an ACK can confirm a client's write (ack = standby, all,
+ *      quorum) and a crash must not take a confirmed write back. HELLO
+ *      sends the durable vector too: the writer counts what it says as
+ *      held, and resends the rest, which the store skips as duplicates.
  *
  * A sequence gap (records went missing) or a REHELLO from the writer (it
  * restarted and does not know the session) makes the follower say HELLO
@@ -67,7 +73,8 @@ int follow_open(node_t *n, char *err, size_t errlen)
     return 0;
 }
 
-/* Sends HELLO or ACK: our applied vector for the origins in mask. */
+/* Sends HELLO or ACK: our durable applied vector for the origins in
+ * mask. */
 static void s_send_vector(node_t *n, link_t *l, int cmd, uint32_t mask)
 {
     if (fault_drops_out(n, l->src->id))
@@ -75,7 +82,7 @@ static void s_send_vector(node_t *n, link_t *l, int cmd, uint32_t mask)
     uint64_t vec[MM_MAX_NODES + 1] = {0};
     uint8_t buf[MM_MAX_NODES * WIRE_VEC_ENTRY];
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
-        vec[o] = store_applied(n->store, o);
+        vec[o] = store_durable(n->store, o);
     int len = wire_vec_encode(vec, mask, buf, sizeof buf);
     if (len < 0)
         return;
@@ -100,10 +107,39 @@ static void s_hello(node_t *n, link_t *l)
     s_send_vector(n, l, WIRE_HELLO, l->want);
 }
 
+/* What the next ACK to l would confirm: the durable vector summed over
+ * the origins l brings. It only grows while l's wants stay the same. */
+static uint64_t s_durable_sum(const node_t *n, const link_t *l)
+{
+    uint64_t sum = 0;
+    for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
+        if (l->want & node_bit(o))
+            sum += store_durable(n->store, o);
+    return sum;
+}
+
 static void s_ack(node_t *n, link_t *l)
 {
     l->ack_ms = tp_now_ms();
+    l->ack_sum = s_durable_sum(n, l);
     s_send_vector(n, l, WIRE_ACK, node_writer_mask(n));
+}
+
+void follow_ack_durable(node_t *n)
+{
+    for (int i = 0; i < n->follow.nlinks; i++) {
+        link_t *l = &n->follow.links[i];
+        if (!l->ack_due)
+            continue;
+        int all = 1; /* everything applied from l is durable */
+        for (uint16_t o = 1; o <= MM_MAX_NODES && all; o++)
+            if (l->want & node_bit(o))
+                all = store_durable(n->store, o) == store_applied(n->store, o);
+        /* ACK what became durable; the last ACK of a pack says it all. */
+        if (all || s_durable_sum(n, l) != l->ack_sum)
+            s_ack(n, l);
+        l->ack_due = !all;
+    }
 }
 
 void follow_start(node_t *n)
@@ -169,6 +205,7 @@ void follow_update_wants(node_t *n)
 
 /* What one follow_read() call has seen so far. */
 typedef struct {
+    int recs; /* REC frames of the session, duplicates included */
     int applied, resync, failed;
 } follow_state_t;
 
@@ -230,6 +267,7 @@ static void s_follow_frame(node_t *n, link_t *l, const wire_msg_t *m,
         !(l->want & node_bit(m->origin)))
         return;
     l->up = 1;
+    st->recs++;
     s_apply(n, l, m, st);
 }
 
@@ -277,7 +315,7 @@ static void s_commit(node_t *n, follow_state_t *st)
 
 void follow_read(node_t *n, link_t *l)
 {
-    follow_state_t st = {0, 0, 0};
+    follow_state_t st = {0, 0, 0, 0};
     while (st.applied < FOLLOW_BATCH) {
         zmq_msg_t body;
         zmq_msg_init(&body);
@@ -295,8 +333,12 @@ void follow_read(node_t *n, link_t *l)
     }
     s_commit(n, &st);
     n->applied_remote += (uint64_t)st.applied;
-    if (st.applied)
-        s_ack(n, l);
+    /* Every pack is ACKed, even one of duplicates only: the writer sends
+     * the next pack when the ACKs cover the last ones (masters/stream.c).
+     * The ACK leaves once durable: at once in a nosync store. */
+    if (st.recs)
+        l->ack_due = 1;
+    follow_ack_durable(n);
     if (st.resync)
         s_hello(n, l);
     if (n->follow.pending_epoch > store_epoch(n->store))

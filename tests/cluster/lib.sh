@@ -150,3 +150,31 @@ every_node_has_all() {
         say "every node holds $o's acknowledged writes (up to seq $want)"
     done
 }
+
+# resp_port: the coordinator's RESP port from $CFG.
+resp_port() { sed -n 's/^resp = 127.0.0.1://p' "$CFG"; }
+
+# python_with MODULE: a python3 that can import MODULE (Debian's
+# /usr/bin/python3 first: python3-redis installs there), or nothing.
+python_with() {
+    local py
+    for py in /usr/bin/python3 python3; do
+        command -v "$py" >/dev/null && "$py" -c "import $1" 2>/dev/null &&
+            { echo "$py"; return 0; }
+    done
+    return 0
+}
+
+# holds_acked NODE ORIGIN HISTORY: NODE has applied every write ORIGIN
+# acknowledged in HISTORY, and its dump holds each key's last acknowledged
+# write (verify_lww).
+holds_acked() {
+    local want got
+    want=$(max_acked_seq "$3" "$2")
+    got=$(applied_of "$1" "$2")
+    [ "${got:-0}" -ge "$want" ] ||
+        fail "$2 acknowledged seq $want but $1 holds only up to ${got:-0}"
+    say "$1 holds every write $2 acknowledged (up to seq $want)"
+    mmctl --node "$1" dump >"$DIR/$1.dump"
+    verify_lww "$3" "$DIR/$1.dump"
+}

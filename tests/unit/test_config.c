@@ -507,25 +507,32 @@ static void the_coordinator_section_parses_every_key(void **state)
                         "client = tcp://127.0.0.1:7100\n"
                         "resp = 127.0.0.1:6380\n"
                         "write_route = sticky\n"
-                        "read_route = ryw\n"
+                        "read_route = least_lag\n"
                         "pool = off\n"
                         "pool_size = 8\n"
                         "heartbeat_ms = 50\n"
                         "missed = 5\n"
-                        "hold_ms = 500\n",
+                        "hold_ms = 500\n"
+                        "max_clients = 100\n"
+                        "idle_timeout_s = 0\n"
+                        "max_value = 4096\n",
                &c);
     assert_true(c.coord.present);
     assert_string_equal(c.coord.client, "tcp://127.0.0.1:7100");
     assert_string_equal(c.coord.resp, "127.0.0.1:6380");
     assert_int_equal(c.coord.write_route, WRITE_ROUTE_STICKY);
-    assert_int_equal(c.coord.read_route, READ_ROUTE_RYW);
+    assert_int_equal(c.coord.read_route, READ_ROUTE_LEAST_LAG);
     assert_int_equal(c.coord.pool, 0);
     assert_int_equal(c.coord.pool_size, 8);
     assert_int_equal(c.coord.heartbeat_ms, 50);
     assert_int_equal(c.coord.missed, 5);
     assert_int_equal(c.coord.hold_ms, 500);
+    assert_int_equal(c.coord.max_clients, 100);
+    assert_int_equal(c.coord.idle_timeout_s, 0);
+    assert_int_equal(c.coord.max_value, 4096);
     assert_string_equal(config_write_route_name(c.coord.write_route), "sticky");
-    assert_string_equal(config_read_route_name(c.coord.read_route), "ryw");
+    assert_string_equal(config_read_route_name(c.coord.read_route),
+                        "least_lag");
 }
 
 static void coordinator_defaults_follow_the_cluster_shape(void **state)
@@ -534,12 +541,16 @@ static void coordinator_defaults_follow_the_cluster_shape(void **state)
     (void)state;
     s_parse_ok("[coordinator]\nresp = localhost:6380\n" S_PS, &c);
     assert_int_equal(c.coord.write_route, WRITE_ROUTE_PRIMARY);
-    assert_int_equal(c.coord.read_route, READ_ROUTE_ROUND_ROBIN);
+    /* A Redis user expects to read their own writes from one endpoint. */
+    assert_int_equal(c.coord.read_route, READ_ROUTE_RYW);
     assert_int_equal(c.coord.pool, 1);
     assert_int_equal(c.coord.pool_size, 4);
     assert_int_equal(c.coord.heartbeat_ms, 100);
     assert_int_equal(c.coord.missed, 3);
     assert_int_equal(c.coord.hold_ms, 2000);
+    assert_int_equal(c.coord.max_clients, 10000);
+    assert_int_equal(c.coord.idle_timeout_s, 300);
+    assert_int_equal(c.coord.max_value, MM_VALUE_MAX);
     assert_string_equal(c.coord.client, "");
 }
 
@@ -565,6 +576,9 @@ static void coordinator_mistakes_are_reported_with_the_line(void **state)
                    "local.ini:6: pool must be on or off, got 'yes'");
     s_assert_error(S_MASTER "[coordinator]\nmissed = 0\n",
                    "local.ini:6: missed must be from 1 to 100, got '0'");
+    s_assert_error(S_MASTER "[coordinator]\nmax_value = 1048577\n",
+                   "local.ini:6: max_value must be from 0 to 1048576, got "
+                   "'1048577'");
     s_assert_error(S_MASTER "[coordinator]\nrole = master\n",
                    "local.ini:6: unknown key 'role' in [coordinator]");
     s_assert_error(S_MASTER "[coordinator]\nresp = a:1\nresp = a:2\n",

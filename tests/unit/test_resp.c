@@ -15,7 +15,17 @@
 static resp_cmd_t s_cmd;
 static char s_err[128];
 
+/* Parses text from scratch: whatever an earlier call left is forgotten. */
 static long s_parse(const char *text, size_t len)
+{
+    s_err[0] = '\0';
+    resp_cmd_reset(&s_cmd);
+    return resp_parse((const uint8_t *)text, len, &s_cmd, s_err, sizeof s_err);
+}
+
+/* Parses on from where the last call stopped, as a connection does when
+ * more bytes arrive behind the same start. */
+static long s_parse_more(const char *text, size_t len)
 {
     s_err[0] = '\0';
     return resp_parse((const uint8_t *)text, len, &s_cmd, s_err, sizeof s_err);
@@ -47,19 +57,99 @@ static void every_prefix_of_a_command_needs_more_bytes(void **state)
         assert_int_equal(s_parse(s_set, cut), 0);
 }
 
-/* Bytes arriving one at a time into a connection buffer: the command is
- * found exactly when its last byte arrives. */
+/* Bytes arriving into a connection buffer that moves (realloc): the
+ * command is found exactly when its last byte arrives, and its arguments
+ * point into the buffer as it is then. */
 static void a_command_split_at_every_byte_boundary_parses_the_same(void **st)
 {
     (void)st;
-    char buf[sizeof s_set];
+    char first[sizeof s_set], moved[sizeof s_set];
     for (size_t cut = 1; cut < sizeof s_set - 1; cut++) {
-        memcpy(buf, s_set, cut);
-        assert_int_equal(s_parse(buf, cut), 0);
-        memcpy(buf + cut, s_set + cut, sizeof s_set - 1 - cut);
-        assert_int_equal(s_parse(buf, sizeof s_set - 1), sizeof s_set - 1);
+        memcpy(first, s_set, cut);
+        assert_int_equal(s_parse(first, cut), 0);
+        memcpy(moved, s_set, sizeof s_set - 1);
+        assert_int_equal(s_parse_more(moved, sizeof s_set - 1),
+                         sizeof s_set - 1);
+        assert_int_equal(s_cmd.argc, 3);
         s_assert_arg(2, "va\r\nl");
+        assert_ptr_equal(s_cmd.argv[0], (const uint8_t *)moved + 8);
     }
+}
+
+/* A command of 100,000 arguments arriving 1000 bytes at a time: each call
+ * goes on from the last whole argument, and the command comes out whole. */
+static void a_long_command_arriving_in_pieces_comes_out_whole(void **state)
+{
+    (void)state;
+    const int n = 100000;
+    resp_buf_t b;
+    resp_buf_init(&b);
+    assert_int_equal(resp_array(&b, n + 1), 0);
+    assert_int_equal(resp_bulk(&b, "MGET", 4), 0);
+    for (int i = 0; i < n; i++) {
+        char key[16];
+        int kl = snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(resp_bulk(&b, key, (size_t)kl), 0);
+    }
+    resp_cmd_reset(&s_cmd);
+    size_t have = 0;
+    long got = 0;
+    while (got == 0) {
+        assert_true(have < b.len);
+        have = have + 1000 < b.len ? have + 1000 : b.len;
+        got = s_parse_more((const char *)b.data, have);
+    }
+    assert_int_equal(got, (long)b.len);
+    assert_int_equal(s_cmd.argc, n + 1);
+    s_assert_arg(0, "MGET");
+    s_assert_arg(n, "k99999");
+    resp_buf_free(&b);
+}
+
+/*
+ * An argument longer than RESP_ARG_MAX is reported as soon as its header
+ * arrives and then dropped as its bytes come, never buffered; the command
+ * behind it parses normally.
+ */
+static void an_argument_over_the_limit_is_reported_then_dropped(void **st)
+{
+    (void)st;
+    const size_t big = RESP_ARG_MAX + 1;
+    resp_buf_t b;
+    resp_buf_init(&b);
+    assert_int_equal(resp_array(&b, 4), 0);
+    assert_int_equal(resp_bulk(&b, "MSET", 4), 0);
+    assert_int_equal(resp_bulk(&b, "k", 1), 0);
+    size_t header = b.len;
+    char *v = calloc(1, big);
+    assert_non_null(v);
+    assert_int_equal(resp_bulk(&b, v, big), 0);
+    assert_int_equal(resp_bulk(&b, "k2", 2), 0);
+    assert_int_equal(resp_buf_append(&b, "PING\r\n", 6), 0);
+    free(v);
+
+    resp_cmd_reset(&s_cmd);
+    long n = s_parse_more((const char *)b.data, header + 20);
+    assert_int_equal(n, (long)(header + 10)); /* through "$1048577\r\n" */
+    assert_int_equal(s_cmd.argc, 0);
+    assert_int_equal(s_cmd.toobig, (long long)big);
+    assert_int_equal(s_cmd.toobig_arg, 2);
+    assert_string_equal(s_cmd.name, "MSET");
+    /* What follows is dropped in whatever pieces it arrives. */
+    size_t at = (size_t)n, dropped = 0;
+    while (s_cmd.argc == 0) {
+        size_t piece = b.len - at < 65536 ? b.len - at : 65536;
+        n = s_parse_more((const char *)b.data + at, piece);
+        assert_true(n > 0);
+        assert_int_equal(s_cmd.toobig, 0);
+        if (s_cmd.argc == 0)
+            dropped += (size_t)n;
+        at += (size_t)n;
+    }
+    assert_int_equal(dropped, big + 2 + strlen("$2\r\nk2\r\n"));
+    s_assert_arg(0, "PING");
+    assert_int_equal(at, b.len);
+    resp_buf_free(&b);
 }
 
 static void pipelined_commands_come_out_one_by_one_in_order(void **state)
@@ -115,14 +205,14 @@ static void malformed_input_is_a_protocol_error_with_a_message(void **state)
         const char *err;
     } cases[] = {
         {"*x\r\n", "Protocol error: invalid multibulk length"},
-        {"*1025\r\n", "Protocol error: invalid multibulk length"},
+        {"*1048577\r\n", "Protocol error: invalid multibulk length"},
         {"*1\rX", "Protocol error: invalid multibulk length"},
         {"*99999999999999999999\r\n",
          "Protocol error: invalid multibulk length"},
         {"*1\r\n:3\r\n", "Protocol error: expected '$', got ':'"},
         {"*1\r\n$-1\r\n", "Protocol error: invalid bulk length"},
         {"*1\r\n$abc\r\n", "Protocol error: invalid bulk length"},
-        {"*1\r\n$9999999\r\n", "Protocol error: invalid bulk length"},
+        {"*1\r\n$536870913\r\n", "Protocol error: invalid bulk length"},
         {"*1\r\n$1\r\nabc", "Protocol error: bulk string not followed by CRLF"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -149,18 +239,19 @@ static void an_endless_line_is_refused_once_over_the_limit(void **state)
     free(big);
 }
 
-static void a_bulk_up_to_the_limit_is_accepted(void **state)
+static void an_argument_up_to_the_limit_is_kept(void **state)
 {
     (void)state;
     resp_buf_t b;
     resp_buf_init(&b);
-    char *v = calloc(1, RESP_BULK_MAX);
+    char *v = calloc(1, RESP_ARG_MAX);
     assert_non_null(v);
     assert_int_equal(resp_array(&b, 2), 0);
     assert_int_equal(resp_bulk(&b, "SET", 3), 0);
-    assert_int_equal(resp_bulk(&b, v, RESP_BULK_MAX), 0);
+    assert_int_equal(resp_bulk(&b, v, RESP_ARG_MAX), 0);
     assert_int_equal(s_parse((const char *)b.data, b.len), (long)b.len);
-    assert_int_equal(s_cmd.argl[1], RESP_BULK_MAX);
+    assert_int_equal(s_cmd.argl[1], RESP_ARG_MAX);
+    assert_int_equal(s_cmd.toobig, 0);
     free(v);
     resp_buf_free(&b);
 }
@@ -249,9 +340,13 @@ int main(void)
         cmocka_unit_test(empty_arrays_are_skipped_not_refused),
         cmocka_unit_test(malformed_input_is_a_protocol_error_with_a_message),
         cmocka_unit_test(an_endless_line_is_refused_once_over_the_limit),
-        cmocka_unit_test(a_bulk_up_to_the_limit_is_accepted),
+        cmocka_unit_test(a_long_command_arriving_in_pieces_comes_out_whole),
+        cmocka_unit_test(an_argument_over_the_limit_is_reported_then_dropped),
+        cmocka_unit_test(an_argument_up_to_the_limit_is_kept),
         cmocka_unit_test(the_encoders_write_each_reply_type),
         cmocka_unit_test(random_and_damaged_input_never_crashes),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    resp_cmd_free(&s_cmd);
+    return failed;
 }

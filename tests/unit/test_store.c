@@ -330,36 +330,50 @@ static void committed_writes_survive_close_and_reopen(void **state)
     assert_string_equal(v.seen, "b=two@1 a=three@2");
 }
 
-static void uncommitted_batch_is_rolled_back_after_a_crash(void **state)
+/*
+ * Runs child(dir) in a forked process that plays a node killed at the end:
+ * it exits without closing anything. Checks that child returned 0, and
+ * leaves f without a store for the test to reopen.
+ */
+static void s_crash_child(fixture_t *f, int (*child)(const char *dir))
 {
-    fixture_t *f = *state;
     int status;
     pid_t pid;
 
-    /* The child plays a node that dies mid-batch: it never commits batch
-     * 2 and never closes the store. */
     store_destroy(&f->s);
     pid = fork();
     assert_true(pid >= 0);
-    if (pid == 0) {
-        store_opts_t opts = {.dir = f->dir, .durability = STORE_NOSYNC};
-        store_t *s = store_open(&opts, NULL, 0);
-        store_outcome_t out;
-        record_t r1 = s_rec(1, 100, 1, "committed");
-        record_t r2 = s_rec(1, 200, 2, "lost");
-        record_t r3 = s_rec(1, 201, 3, "lost too");
-
-        if (s == NULL || store_begin(s) != 0 ||
-            s_apply(s, "a", &r1, &out) != 0 || store_commit(s) != 0)
-            _exit(1);
-        if (store_begin(s) != 0 || s_apply(s, "a", &r2, &out) != 0 ||
-            s_apply(s, "b", &r3, &out) != 0)
-            _exit(1);
-        _exit(0);
-    }
+    if (pid == 0)
+        _exit(child(f->dir));
     assert_int_equal(waitpid(pid, &status, 0), pid);
     assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* A node that dies mid-batch: it never commits batch 2. */
+static int s_die_mid_batch(const char *dir)
+{
+    store_opts_t opts = {.dir = dir, .durability = STORE_NOSYNC};
+    store_t *s = store_open(&opts, NULL, 0);
+    store_outcome_t out;
+    record_t r1 = s_rec(1, 100, 1, "committed");
+    record_t r2 = s_rec(1, 200, 2, "lost");
+    record_t r3 = s_rec(1, 201, 3, "lost too");
+
+    if (s == NULL || store_begin(s) != 0 || s_apply(s, "a", &r1, &out) != 0 ||
+        store_commit(s) != 0)
+        return 1;
+    if (store_begin(s) != 0 || s_apply(s, "a", &r2, &out) != 0 ||
+        s_apply(s, "b", &r3, &out) != 0)
+        return 1;
+    return 0;
+}
+
+static void uncommitted_batch_is_rolled_back_after_a_crash(void **state)
+{
+    fixture_t *f = *state;
+
+    s_crash_child(f, s_die_mid_batch);
 
     record_t r;
     char value[64];
@@ -611,6 +625,103 @@ static void sync_store_commits_and_reopens(void **state)
     s_assert_value(f->s, "k", "synced");
 }
 
+/* Opens f's directory as a sync store (group commit). */
+static store_t *s_open_sync(fixture_t *f)
+{
+    char err[256] = "";
+    store_opts_t opts = {
+        .dir = f->dir, .durability = STORE_SYNC, .cache_bytes = 8 << 20};
+    store_t *s = store_open(&opts, err, sizeof err);
+
+    if (s == NULL)
+        fail_msg("store_open: %s", err);
+    return s;
+}
+
+static void a_nosync_commit_is_durable_when_it_returns(void **state)
+{
+    fixture_t *f = *state;
+    store_stats_t st;
+
+    assert_int_equal(store_flush_fd(f->s), -1);
+    s_apply_one(f->s, "k", s_rec(1, 100, 1, "v"));
+    assert_int_equal(store_durable(f->s, 1), 1);
+    assert_int_equal(store_sync(f->s), 0);
+    store_stats(f->s, &st);
+    assert_int_equal(st.commits, 1);
+    assert_int_equal(st.flushes, 0);
+}
+
+static void a_sync_commit_becomes_durable_behind_it(void **state)
+{
+    fixture_t *f = *state;
+    store_stats_t st;
+
+    store_destroy(&f->s);
+    f->s = s_open_sync(f);
+    assert_true(store_flush_fd(f->s) >= 0);
+    for (uint64_t i = 1; i <= 100; i++) {
+        s_apply_one(f->s, "k", s_rec(1, 100 + i, i, "v"));
+        /* Visible at once, durable only once a flush covered it. */
+        assert_int_equal(store_applied(f->s, 1), i);
+        assert_true(store_durable(f->s, 1) <= i);
+        assert_true(store_flush_done(f->s) >= 0);
+    }
+    assert_int_equal(store_sync(f->s), 0);
+    assert_int_equal(store_durable(f->s, 1), 100);
+    store_stats(f->s, &st);
+    assert_int_equal(st.commits, 100);
+    assert_true(st.flushes >= 1 && st.flushes <= 100);
+}
+
+static void a_sync_store_serves_reads_and_scans(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0}, w = {0};
+
+    /* Its environment is shared with the flusher thread (DB_THREAD),
+     * under which Berkeley DB checks every DBT of a read more strictly. */
+    store_destroy(&f->s);
+    f->s = s_open_sync(f);
+    s_apply_one(f->s, "a", s_rec(1, 100, 1, "one"));
+    s_apply_one(f->s, "b", s_rec(1, 101, 2, "two"));
+    s_assert_value(f->s, "a", "one");
+    assert_int_equal(store_scan(f->s, NULL, 0, 10, s_visit, &v), 2);
+    assert_string_equal(v.seen, "a=one@1 b=two@2");
+    assert_int_equal(store_log_scan(f->s, 1, 2, 10, s_visit, &w), 1);
+    assert_string_equal(w.seen, "b=two@2");
+}
+
+/* A sync node killed right after 20 commits became durable. */
+static int s_die_after_sync(const char *dir)
+{
+    store_opts_t opts = {
+        .dir = dir, .durability = STORE_SYNC, .cache_bytes = 8 << 20};
+    store_t *s = store_open(&opts, NULL, 0);
+    store_outcome_t out;
+    char key[16];
+
+    for (uint64_t i = 1; s != NULL && i <= 20; i++) {
+        record_t r = s_rec(1, 100 + i, i, "durable");
+        snprintf(key, sizeof key, "k%llu", (unsigned long long)i);
+        if (store_begin(s) != 0 || s_apply(s, key, &r, &out) != 0 ||
+            store_commit(s) != 0)
+            return 1;
+    }
+    return s != NULL && store_sync(s) == 0 && store_durable(s, 1) == 20 ? 0 : 2;
+}
+
+static void synced_writes_survive_a_crash(void **state)
+{
+    fixture_t *f = *state;
+
+    s_crash_child(f, s_die_after_sync);
+    f->s = s_open(f);
+    assert_int_equal(store_applied(f->s, 1), 20);
+    s_assert_value(f->s, "k1", "durable");
+    s_assert_value(f->s, "k20", "durable");
+}
+
 static void open_explains_why_a_directory_cannot_be_used(void **state)
 {
     fixture_t *f = *state;
@@ -652,7 +763,7 @@ static void a_batch_of_ten_thousand_writes_commits(void **state)
 
     assert_int_equal(store_begin(f->s), 0);
     for (uint64_t i = 1; i <= 10000; i++) {
-        /* Spread keys over the tree so the batch locks many pages. */
+        /* Spread keys over the tree so the batch changes many pages. */
         record_t r = s_rec(1, i, i, "value");
         snprintf(key, sizeof key, "k%llu",
                  (unsigned long long)(i * 7919 % 10007));
@@ -700,6 +811,10 @@ int main(void)
         T(applied_counts_only_committed_writes),
         T(bad_writes_and_calls_out_of_order_are_refused),
         T(sync_store_commits_and_reopens),
+        T(a_nosync_commit_is_durable_when_it_returns),
+        T(a_sync_commit_becomes_durable_behind_it),
+        T(a_sync_store_serves_reads_and_scans),
+        T(synced_writes_survive_a_crash),
         T(open_explains_why_a_directory_cannot_be_used),
         T(a_second_open_of_the_same_directory_is_refused),
         T(a_batch_of_ten_thousand_writes_commits),
