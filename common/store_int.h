@@ -48,6 +48,7 @@
 #define STORE_META_EPOCH "epoch"
 #define STORE_META_ROLE "role"
 #define STORE_META_APPLIED "applied/"
+#define STORE_META_LOG_FIRST "log_first/"
 
 struct store {
     int lock_fd; /* holds an flock on STORE_LOCK_FILE, or -1 */
@@ -63,6 +64,11 @@ struct store {
     /* Indexed by origin, 1..MM_MAX_NODES; slot 0 is unused. */
     uint64_t committed[MM_MAX_NODES + 1];
     uint64_t pending[MM_MAX_NODES + 1];
+    /* The log's low end, per origin (common/store_log.c): log_first is
+     * what store_log_first() reports; log_low is the lowest seq that may
+     * still have an entry, below log_first while truncation catches up. */
+    uint64_t log_first[MM_MAX_NODES + 1];
+    uint64_t log_low[MM_MAX_NODES + 1];
     uint8_t *entry; /* encodes one `log` value for store_apply() */
     uint8_t *rec;   /* receives one `data` value: store_get(), apply */
     uint8_t *scan;  /* receives values during scans */
@@ -94,5 +100,8 @@ static inline void store__dbt_into(DBT *d, void *buf, size_t cap)
     d->ulen = (u_int32_t)cap;
     d->flags = DB_DBT_USERMEM;
 }
+
+/* Reads the log's low end at open (common/store_log.c). */
+int store__log_load(store_t *s);
 
 #endif
