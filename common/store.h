@@ -165,8 +165,7 @@ uint64_t store_log_first(const store_t *s, uint16_t origin);
  * without fsync even in a sync store: a truncation lost in a crash only
  * leaves entries that a later call deletes again.
  */
-int store_log_truncate(store_t *s, uint16_t origin, uint64_t below,
-                       size_t max);
+int store_log_truncate(store_t *s, uint16_t origin, uint64_t below, size_t max);
 
 /*
  * Snapshots: a follower too far behind a writer's truncated log gets a
