@@ -168,6 +168,14 @@ uint64_t store_log_first(const store_t *s, uint16_t origin);
 int store_log_truncate(store_t *s, uint16_t origin, uint64_t below, size_t max);
 
 /*
+ * The size of log.db in pages of 8 KiB, free pages included, from Berkeley
+ * DB's statistics: the file's size once the cache has written it back (at
+ * the next checkpoint), without waiting for that. Returns 0, MM_ERR_STATE
+ * inside a batch, or a negative code.
+ */
+int store_log_pages(store_t *s, uint64_t *pages);
+
+/*
  * Snapshots: a follower too far behind a writer's truncated log gets a
  * copy of the writer's `data` instead (masters/snapshot.c sends it,
  * replicas/snapshot.c takes it), then the applied vector it stands for.

@@ -27,6 +27,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "bytes.h"
 #include "lww.h"
@@ -199,6 +200,23 @@ int store_log_truncate(store_t *s, uint16_t origin, uint64_t below, size_t max)
     s->log_first[origin] = first;
     s->log_low[origin] = next;
     return deleted;
+}
+
+int store_log_pages(store_t *s, uint64_t *pages)
+{
+    DB_BTREE_STAT *st = NULL;
+    int ret;
+
+    if (s->txn != NULL)
+        return MM_ERR_STATE;
+    /* FAST_STAT reads only the meta page: the count of free pages, which
+     * needs a walk of the free list, is not filled in. */
+    ret = s->log->stat(s->log, NULL, &st, DB_FAST_STAT);
+    if (ret != 0)
+        return store__code(ret);
+    *pages = st->bt_pagecnt;
+    free(st);
+    return 0;
 }
 
 /* Reads key's record into the store's record buffer: 1, 0 (no such key)
