@@ -12,7 +12,10 @@
  *     followers: only the session number is patched in), or
  *   - from the `log` database, for a follower that is far behind, or for
  *     another origin's records this writer relays (replicas/follow.c says
- *     when a follower asks for a relay).
+ *     when a follower asks for a relay), or
+ *   - as a snapshot of the whole data, for a follower that asks for records
+ *     the log no longer holds (masters/retain.c truncates it;
+ *     masters/snapshot.c sends the copy).
  *
  * Frames go out in packs (many REC frames in one message) while fewer than
  * `window` records are unacknowledged, which bounds the memory a slow
@@ -144,6 +147,7 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
               "follower=%.*s session=%llu from_seq=%llu", (int)idlen,
               (const char *)id, (unsigned long long)f->session,
               (unsigned long long)f->next[n->self->id]);
+    snapshot_check(n, f);
 }
 
 /* An ACK of our own origin up to seq: lag, and the standby's progress. */
@@ -185,6 +189,8 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
     int64_t now_ms = tp_now_ms();
     f->heard_ms = now_ms;
     primary_heard_epoch(n, m->epoch, f->standby);
+    if (f->snap.active)
+        snapshot_acked(n, f, m->seq);
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
         if (!(mask & node_bit(o)) || vec[o] <= f->acked[o])
             continue;
@@ -250,6 +256,7 @@ typedef struct {
     uint16_t origin; /* the origin being scanned from the log */
     int added;       /* frames added by the current log scan */
     int blocked;     /* a send failed: stop for now */
+    int truncated;   /* the log no longer holds what the follower needs */
 } pack_t;
 
 static int s_pack_flush(pack_t *p)
@@ -351,6 +358,7 @@ static int s_pack_origin(pack_t *p, uint16_t o)
         p->origin = o;
         p->added = 0;
         int rc = store_log_scan(n->store, o, p->next[o], max, s_pack_visit, p);
+        p->truncated = rc == MM_ERR_TRUNCATED;
         if (rc < 0 || p->blocked)
             return 1;
         if (p->added == 0) {
@@ -369,6 +377,8 @@ static int s_pump_one(node_t *n, follower_t *f)
 {
     if (fault_drops_out(n, f->node))
         return 0;
+    if (f->snap.active)
+        return snapshot_pump(n, f);
     pack_t p = {.n = n, .f = f};
     memcpy(p.next, f->next, sizeof p.next);
     int more = 0;
@@ -377,6 +387,10 @@ static int s_pump_one(node_t *n, follower_t *f)
             more = s_pack_origin(&p, o);
     if (!p.blocked && s_pack_flush(&p) < 0)
         more = 1;
+    /* Truncated under an attached follower (retain.c should prevent it):
+     * the follower still gets everything, as a snapshot. */
+    if (p.truncated && !p.blocked)
+        snapshot_check(n, f);
     return more || p.blocked;
 }
 
@@ -424,7 +438,9 @@ void stream_tick(node_t *n)
             f->used = 0;
             continue;
         }
-        if (s_unacked(f, f->next) > 0 && now - f->progress_ms > dead) {
+        if (f->snap.active) {
+            snapshot_tick(n, f, now);
+        } else if (s_unacked(f, f->next) > 0 && now - f->progress_ms > dead) {
             /* Records sent but never acknowledged: resend from the ack. */
             log_event(LOG_INFO, "retransmit", "follower=%.*s", (int)f->idlen,
                       f->id);
