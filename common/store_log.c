@@ -52,34 +52,46 @@ static int s_put_first(store_t *s, DB_TXN *txn, uint16_t o, uint64_t seq)
     return s->meta->put(s->meta, txn, &k, &d, 0);
 }
 
-/* The seq of the first log entry of origin o at or after seq `from`, or 0
- * if there is none; *seq_out. Returns 0 or a Berkeley DB code. */
-static int s_first_entry(store_t *s, uint16_t o, uint64_t from,
-                         uint64_t *seq_out)
+/*
+ * Opens a cursor on the log under txn (NULL: read committed, outside any
+ * batch) and moves it to the first entry at or after (o, from), reading
+ * only the entry's key into kbuf: the value is never needed here. Returns
+ * 0, DB_NOTFOUND or a Berkeley DB code; *c must be closed when set.
+ */
+static int s_seek(store_t *s, DB_TXN *txn, uint16_t o, uint64_t from,
+                  uint8_t kbuf[LOG_KEY_SIZE], DBC **c, DBT *k, DBT *d)
+{
+    int ret = s->log->cursor(s->log, txn, c, txn ? 0 : DB_READ_COMMITTED);
+    if (ret != 0) {
+        *c = NULL;
+        return ret;
+    }
+    log_key_encode(o, from, kbuf);
+    store__dbt_into(k, kbuf, LOG_KEY_SIZE);
+    k->size = LOG_KEY_SIZE;
+    memset(d, 0, sizeof *d);
+    d->flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
+    return (*c)->get(*c, k, d, DB_SET_RANGE);
+}
+
+/* The seq of the first log entry of origin o, or 0 if there is none, in
+ * *seq_out. Returns 0 or a Berkeley DB code. */
+static int s_first_entry(store_t *s, uint16_t o, uint64_t *seq_out)
 {
     uint8_t kbuf[LOG_KEY_SIZE];
-    DBC *c = NULL;
+    DBC *c;
     DBT k, d;
     uint16_t origin;
-    int ret;
+    int ret = s_seek(s, NULL, o, 0, kbuf, &c, &k, &d);
 
     *seq_out = 0;
-    ret = s->log->cursor(s->log, NULL, &c, DB_READ_COMMITTED);
-    if (ret != 0)
-        return ret;
-    log_key_encode(o, from, kbuf);
-    store__dbt_into(&k, kbuf, sizeof kbuf);
-    k.size = LOG_KEY_SIZE;
-    /* Only the key is wanted: a partial read of no bytes of the value. */
-    memset(&d, 0, sizeof d);
-    d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
-    ret = c->get(c, &k, &d, DB_SET_RANGE);
     if (ret == 0 && log_key_decode(kbuf, k.size, &origin, seq_out) == 0 &&
         origin != o)
         *seq_out = 0;
     if (ret == DB_NOTFOUND)
         ret = 0;
-    c->close(c);
+    if (c != NULL)
+        c->close(c);
     return ret;
 }
 
@@ -102,7 +114,7 @@ int store__log_load(store_t *s)
             s->log_first[o] = bytes_get64(val);
         else if (ret != DB_NOTFOUND)
             return ret;
-        ret = s_first_entry(s, o, 0, &low);
+        ret = s_first_entry(s, o, &low);
         if (ret != 0)
             return ret;
         /* No entry at all: nothing waits to be deleted. */
@@ -125,21 +137,12 @@ static int s_delete_below(store_t *s, DB_TXN *txn, uint16_t o, uint64_t from,
                           uint64_t below, size_t max, uint64_t *next)
 {
     uint8_t kbuf[LOG_KEY_SIZE];
-    DBC *c = NULL;
+    DBC *c;
     DBT k, d;
     size_t count = 0;
-    int ret;
+    int ret = s_seek(s, txn, o, from, kbuf, &c, &k, &d);
 
     *next = below;
-    ret = s->log->cursor(s->log, txn, &c, 0);
-    if (ret != 0)
-        return ret;
-    log_key_encode(o, from, kbuf);
-    store__dbt_into(&k, kbuf, sizeof kbuf);
-    k.size = LOG_KEY_SIZE;
-    memset(&d, 0, sizeof d);
-    d.flags = DB_DBT_PARTIAL | DB_DBT_USERMEM;
-    ret = c->get(c, &k, &d, DB_SET_RANGE);
     while (ret == 0) {
         uint16_t origin;
         uint64_t seq;
@@ -159,7 +162,8 @@ static int s_delete_below(store_t *s, DB_TXN *txn, uint16_t o, uint64_t from,
     }
     if (ret == DB_NOTFOUND)
         ret = 0;
-    c->close(c);
+    if (c != NULL)
+        c->close(c);
     return ret != 0 ? ret : (int)count;
 }
 
@@ -219,25 +223,6 @@ int store_log_pages(store_t *s, uint64_t *pages)
     return 0;
 }
 
-/* Reads key's record into the store's record buffer: 1, 0 (no such key)
- * or a negative code. rec->value points into that buffer. */
-static int s_existing(store_t *s, const uint8_t *key, size_t klen,
-                      record_t *rec)
-{
-    DBT k, d;
-    int ret;
-
-    store__dbt(&k, key, klen);
-    store__dbt_into(&d, s->rec, STORE_RECORD_MAX);
-    ret = s->data->get(s->data, s->txn, &k, &d, 0);
-    if (ret == DB_NOTFOUND)
-        return 0;
-    if (ret != 0)
-        return store__code(ret);
-    ret = record_decode(s->rec, d.size, rec);
-    return ret < 0 ? ret : 1;
-}
-
 int store_apply_snapshot(store_t *s, const uint8_t *key, size_t klen,
                          const record_t *rec)
 {
@@ -252,7 +237,7 @@ int store_apply_snapshot(store_t *s, const uint8_t *key, size_t klen,
         return -EINVAL;
     if (klen > MM_KEY_MAX || rec->vlen > MM_VALUE_MAX)
         return MM_ERR_TOOBIG;
-    ret = s_existing(s, key, klen, &existing);
+    ret = store__read_record(s, s->txn, key, klen, &existing);
     if (ret < 0)
         return ret;
     v = lww_decide(ret ? &existing : NULL, rec);
