@@ -18,6 +18,9 @@ SCN
 "$top/experiments/run" "$DIR/crash.scn" --seed 3 --quiet --out "$DIR/run" ||
     fail "the crash loop missed its thresholds: $(head -n 9 "$DIR/run/check.txt")"
 metric() { jq -r "$1" "$DIR/run/summary.json"; }
+# A sanitizer build reports its errors in the node logs.
+! grep -l -E "ERROR: AddressSanitizer|runtime error:" "$DIR"/run/logs/*.log ||
+    fail "sanitizer errors in the node logs above"
 kills=$(grep -c '"type":"fault",.*"fault":"kill"' "$DIR/run/history.jsonl" || true)
 [ "$kills" -ge 14 ] || fail "expected 7 kills and 7 restarts in the history, found $kills events"
 [ "$(metric .lost_writes.total)" = 0 ] || fail "acknowledged writes were lost"
