@@ -25,5 +25,15 @@ kills=$(grep -c '"type":"fault",.*"fault":"kill"' "$DIR/run/history.jsonl" || tr
 [ "$kills" -ge 14 ] || fail "expected 7 kills and 7 restarts in the history, found $kills events"
 [ "$(metric .lost_writes.total)" = 0 ] || fail "acknowledged writes were lost"
 [ "$(metric .divergent_keys)" = 0 ] || fail "the nodes diverged"
+# Every acknowledged write is on every node: each node's applied vector
+# (gap-free) reaches each master's highest acknowledged seq.
+for m in m1 m2; do
+    want=$(max_acked_seq "$DIR/run/history.jsonl" "$m")
+    for f in "$DIR"/run/final/*.status; do
+        got=$(sed -n 's/^applied=//p' "$f" | tr ',' '\n' | awk -F: -v o="$m" '$1 == o { print $2 }')
+        [ "${got:-0}" -ge "$want" ] ||
+            fail "$(basename "$f" .status) applied $m up to ${got:-0}, but $m acknowledged seq $want"
+    done
+done
 snaps=$(cat "$DIR"/run/logs/*.log | grep -c 'event=snapshot_installed' || true)
 say "7 kills: $(metric .ops.write.ok) acknowledged writes, $(metric .ops.write.info) of unknown outcome, 0 lost, 0 divergent; $snaps snapshots installed"
