@@ -335,8 +335,9 @@ int snapshot_check(node_t *n, follower_t *f);
 int snapshot_pump(node_t *n, follower_t *f);
 /* A follower's ACK reported seq snapshot records applied. */
 void snapshot_acked(node_t *n, follower_t *f, uint64_t records);
-/* A snapshot that stopped moving starts again from the first key. */
-void snapshot_tick(node_t *n, follower_t *f, int64_t now_ms);
+/* Whether f's snapshot has stopped moving (no ACK progress for *dead*
+ * ms): the stream then forgets f, which must start a new session. */
+int snapshot_stalled(const node_t *n, const follower_t *f, int64_t now_ms);
 
 /* ---- masters/acks.c -------------------------------------------------- */
 

@@ -27,11 +27,14 @@
  * from one beyond V that the log will bring anyway.
  *
  * The writer keeps the log from V on while the snapshot runs (retain.c
- * counts V as what this follower holds). A snapshot that stops moving (no
- * ACK progress for *dead* ms) starts again from the first key; one cut by
- * a new HELLO starts again because the HELLO still asks from below the
- * log. The follower's applied vector only moves at the very end, so a
- * crash half-way leaves it claiming nothing it lacks.
+ * counts V as what this follower holds). A snapshot is never resumed or
+ * restarted inside a session: frames of two attempts could then mix (a
+ * pack lost with a dropped connection, and the next attempt's count
+ * lining up with the old one). One that stops moving (no ACK progress for
+ * *dead* ms) makes the writer forget the follower; its next ACK gets a
+ * REHELLO, its new HELLO a new session and a new snapshot, since it still
+ * asks from below the log. The follower's applied vector only moves at
+ * the very end, so a crash half-way leaves it claiming nothing it lacks.
  */
 #include <string.h>
 #include "engine.h"
@@ -41,7 +44,7 @@
 /* Keys read from the store per scan call. */
 #define SNAP_SCAN_CHUNK 256
 
-static void s_start(node_t *n, follower_t *f, const char *why)
+static void s_start(node_t *n, follower_t *f)
 {
     snap_out_t *s = &f->snap;
     memset(s, 0, sizeof *s);
@@ -49,8 +52,8 @@ static void s_start(node_t *n, follower_t *f, const char *why)
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
         s->vec[o] = store_applied(n->store, o);
     f->progress_ms = tp_now_ms();
-    log_event(LOG_INFO, "snapshot_start", "follower=%.*s why=%s", (int)f->idlen,
-              f->id, why);
+    log_event(LOG_INFO, "snapshot_start", "follower=%.*s session=%llu",
+              (int)f->idlen, f->id, (unsigned long long)f->session);
 }
 
 int snapshot_check(node_t *n, follower_t *f)
@@ -63,7 +66,7 @@ int snapshot_check(node_t *n, follower_t *f)
                   "follower=%.*s origin=%s from_seq=%llu log_first=%llu",
                   (int)f->idlen, f->id, node_name_of(n, o),
                   (unsigned long long)f->next[o], (unsigned long long)first);
-        s_start(n, f, "behind_log");
+        s_start(n, f);
         return 1;
     }
     return 0;
@@ -200,9 +203,8 @@ void snapshot_acked(node_t *n, follower_t *f, uint64_t records)
     f->progress_ms = tp_now_ms();
 }
 
-void snapshot_tick(node_t *n, follower_t *f, int64_t now_ms)
+int snapshot_stalled(const node_t *n, const follower_t *f, int64_t now_ms)
 {
     int64_t dead = (int64_t)n->cfg.heartbeat_ms * n->cfg.liveness;
-    if (f->snap.sent > f->snap.acked && now_ms - f->progress_ms > dead)
-        s_start(n, f, "stalled");
+    return f->snap.sent > f->snap.acked && now_ms - f->progress_ms > dead;
 }

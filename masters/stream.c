@@ -438,9 +438,17 @@ void stream_tick(node_t *n)
             f->used = 0;
             continue;
         }
-        if (f->snap.active) {
-            snapshot_tick(n, f, now);
-        } else if (s_unacked(f, f->next) > 0 && now - f->progress_ms > dead) {
+        if (f->snap.active && snapshot_stalled(n, f, now)) {
+            /* Its next ACK gets a REHELLO: a new session, a new copy. */
+            log_event(LOG_INFO, "snapshot_stalled",
+                      "follower=%.*s sent=%llu acked=%llu", (int)f->idlen,
+                      f->id, (unsigned long long)f->snap.sent,
+                      (unsigned long long)f->snap.acked);
+            f->used = 0;
+            continue;
+        }
+        if (!f->snap.active && s_unacked(f, f->next) > 0 &&
+            now - f->progress_ms > dead) {
             /* Records sent but never acknowledged: resend from the ack. */
             log_event(LOG_INFO, "retransmit", "follower=%.*s", (int)f->idlen,
                       f->id);
