@@ -334,7 +334,7 @@ int snapshot_check(node_t *n, follower_t *f);
  * more is waiting, like stream_pump(). */
 int snapshot_pump(node_t *n, follower_t *f);
 /* A follower's ACK reported seq snapshot records applied. */
-void snapshot_acked(node_t *n, follower_t *f, uint64_t records);
+void snapshot_acked(follower_t *f, uint64_t records);
 /* Whether f's snapshot has stopped moving (no ACK progress for *dead*
  * ms): the stream then forgets f, which must start a new session. */
 int snapshot_stalled(const node_t *n, const follower_t *f, int64_t now_ms);

@@ -83,6 +83,7 @@ typedef struct {
     uint8_t after[MM_KEY_MAX]; /* the pack's last key */
     size_t alen;
     int blocked; /* a send failed: stop for now */
+    int failed;  /* a record would not encode: never end the copy */
 } snap_pack_t;
 
 static int s_flush(snap_pack_t *p)
@@ -114,6 +115,7 @@ static int s_visit(void *arg, const uint8_t *key, size_t klen,
     if (rlen < 0) {
         log_event(LOG_ERROR, "snapshot_bad_record", "error=\"%s\"",
                   mm_strerror(rlen));
+        p->failed = 1;
         return 1;
     }
     wire_msg_t m = {0};
@@ -130,8 +132,10 @@ static int s_visit(void *arg, const uint8_t *key, size_t klen,
     /* The pack buffer has room for PACK_MAX and one more frame. */
     if (p->len > 0 && p->len + len > PACK_MAX && s_flush(p) < 0)
         return 1;
-    if (wire_encode(&m, n->stream.pack + p->len, len) < 0)
+    if (wire_encode(&m, n->stream.pack + p->len, len) < 0) {
+        p->failed = 1;
         return 1;
+    }
     p->len += len;
     p->sent++;
     memcpy(p->after, key, klen);
@@ -182,6 +186,12 @@ int snapshot_pump(node_t *n, follower_t *f)
                       mm_strerror(rc));
             return 1;
         }
+        if (p.failed) {
+            /* Ending the copy without that key would lose writes: drop
+             * the follower instead; its next ACK gets a REHELLO. */
+            f->used = 0;
+            return 0;
+        }
         if (!p.blocked)
             s_flush(&p);
         if (p.blocked)
@@ -194,9 +204,8 @@ int snapshot_pump(node_t *n, follower_t *f)
     return 0; /* the window is full: ACKs wake us */
 }
 
-void snapshot_acked(node_t *n, follower_t *f, uint64_t records)
+void snapshot_acked(follower_t *f, uint64_t records)
 {
-    (void)n;
     if (records <= f->snap.acked || records > f->snap.sent)
         return;
     f->snap.acked = records;

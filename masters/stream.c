@@ -190,7 +190,7 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
     f->heard_ms = now_ms;
     primary_heard_epoch(n, m->epoch, f->standby);
     if (f->snap.active)
-        snapshot_acked(n, f, m->seq);
+        snapshot_acked(f, m->seq);
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
         if (!(mask & node_bit(o)) || vec[o] <= f->acked[o])
             continue;
