@@ -1,7 +1,8 @@
 /*
- * store_int.h - the inside of the store, shared by its two files:
- * common/store.c (the environment, batches, the applied vector, epochs)
- * and common/store_data.c (keys and the log: get, apply, scans). Nothing
+ * store_int.h - the inside of the store, shared by its three files:
+ * common/store.c (the environment, batches, the applied vector, epochs),
+ * common/store_data.c (keys and the log: get, apply, scans) and
+ * common/store_log.c (the log's low end: truncation, snapshots). Nothing
  * outside them includes this; store.h is the store's manual.
  */
 #ifndef MM_STORE_INT_H
