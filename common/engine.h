@@ -26,7 +26,7 @@
  *                        fencing a replaced primary
  *   replicas/follow.c    a follower follows every writer's stream, applies
  *                        it with the one LWW rule, ACKs, asks for relays
- *   replicas/snapshot.c  a follower takes a snapshot and resumes the log
+ *   replicas/catchup.c   a follower takes a snapshot and resumes the log
  *
  * Every node follows (masters and standbys follow their peers with the
  * same code as replicas); only writer roles stream. A role is a setting of
@@ -187,7 +187,7 @@ typedef struct {
     int stale; /* the source's epoch is older than ours: ignore it */
     int64_t heard_ms, hello_ms, ack_ms;
     uint64_t snap_got; /* records of this session's snapshot applied
-                          (replicas/snapshot.c); 0: none under way */
+                          (replicas/catchup.c); 0: none under way */
 } link_t;
 
 typedef struct {
