@@ -178,7 +178,7 @@ int store_log_pages(store_t *s, uint64_t *pages);
 /*
  * Snapshots: a follower too far behind a writer's truncated log gets a
  * copy of the writer's `data` instead (masters/snapshot.c sends it,
- * replicas/snapshot.c takes it), then the applied vector it stands for.
+ * replicas/catchup.c takes it), then the applied vector it stands for.
  *
  * store_apply_snapshot() takes one record of the copy inside the open
  * batch: LWW against the key's record (lww_decide()), and the winner goes
