@@ -19,8 +19,13 @@
 #include "lww.h"
 #include "store_int.h"
 
-int store__read_record(store_t *s, DB_TXN *txn, const uint8_t *key, size_t klen,
-                       record_t *rec)
+/*
+ * Reads key's record into the store's record buffer and decodes it; rec's
+ * value points into that buffer until the next read. Returns 1, 0 (no such
+ * key) or a negative code.
+ */
+static int s_read_record(store_t *s, DB_TXN *txn, const uint8_t *key,
+                         size_t klen, record_t *rec)
 {
     DBT k, d;
     int ret;
@@ -44,7 +49,7 @@ int store_get(store_t *s, const uint8_t *key, size_t klen, record_t *out,
 
     if (klen > MM_KEY_MAX)
         return MM_ERR_TOOBIG;
-    ret = store__read_record(s, s->txn, key, klen, &rec);
+    ret = s_read_record(s, s->txn, key, klen, &rec);
     if (ret <= 0)
         return ret;
     *out = rec;
@@ -89,7 +94,7 @@ static int s_apply(store_t *s, const uint8_t *key, size_t klen, record_t *rec,
     if (rec->seq != s->pending[origin] + 1)
         return MM_ERR_STATE;
 
-    ret = store__read_record(s, s->txn, key, klen, &existing);
+    ret = s_read_record(s, s->txn, key, klen, &existing);
     if (ret < 0)
         return ret;
     if (set_prev) {

@@ -102,14 +102,6 @@ static inline void store__dbt_into(DBT *d, void *buf, size_t cap)
     d->flags = DB_DBT_USERMEM;
 }
 
-/*
- * Reads key's record into the store's record buffer and decodes it; rec's
- * value points into that buffer until the next read. Returns 1, 0 (no such
- * key) or a negative code (common/store_data.c).
- */
-int store__read_record(store_t *s, DB_TXN *txn, const uint8_t *key, size_t klen,
-                       record_t *rec);
-
 /* Reads the log's low end at open (common/store_log.c). */
 int store__log_load(store_t *s);
 

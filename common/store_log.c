@@ -53,15 +53,15 @@ static int s_put_first(store_t *s, DB_TXN *txn, uint16_t o, uint64_t seq)
 }
 
 /*
- * Opens a cursor on the log under txn (NULL: read committed, outside any
- * batch) and moves it to the first entry at or after (o, from), reading
- * only the entry's key into kbuf: the value is never needed here. Returns
- * 0, DB_NOTFOUND or a Berkeley DB code; *c must be closed when set.
+ * Opens a cursor on the log under txn (NULL: outside any batch) and moves it to
+ * the first entry at or after (o, from), reading only the entry's key into
+ * kbuf: the value is never needed here. Returns 0, DB_NOTFOUND or a Berkeley DB
+ * code; *c must be closed when set.
  */
 static int s_seek(store_t *s, DB_TXN *txn, uint16_t o, uint64_t from,
                   uint8_t kbuf[LOG_KEY_SIZE], DBC **c, DBT *k, DBT *d)
 {
-    int ret = s->log->cursor(s->log, txn, c, txn ? 0 : DB_READ_COMMITTED);
+    int ret = s->log->cursor(s->log, txn, c, 0);
     if (ret != 0) {
         *c = NULL;
         return ret;
@@ -237,7 +237,9 @@ int store_apply_snapshot(store_t *s, const uint8_t *key, size_t klen,
         return -EINVAL;
     if (klen > MM_KEY_MAX || rec->vlen > MM_VALUE_MAX)
         return MM_ERR_TOOBIG;
-    ret = store__read_record(s, s->txn, key, klen, &existing);
+    /* store_get() reads through the batch, as LWW must; the value lands in
+     * the scan buffer, which no scan is using inside a batch. */
+    ret = store_get(s, key, klen, &existing, s->scan, STORE_ENTRY_MAX);
     if (ret < 0)
         return ret;
     v = lww_decide(ret ? &existing : NULL, rec);
