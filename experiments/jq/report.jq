@@ -290,17 +290,18 @@ def nodes:
      elif $different == 1 then "All \($digests | length) nodes ended with byte-identical data (same \($hashname) digest of the dump)."
      else "The final dumps differ: \($different) different digests among \($digests | length) nodes (rows that differ from the most common one are marked)." end),
     "",
-    "| node | role | final keys | digest (\($hashname) of the dump) | conflicts logged | lost writes | missing / stale final / reordered |",
-    "|---|---|--:|---|--:|--:|--:|",
+    "| node | role | final keys | digest (\($hashname) of the dump) | conflicts logged | snapshots taken | lost writes | missing / stale final / reordered |",
+    "|---|---|--:|---|--:|--:|--:|--:|",
     ($rows[] | (($s.lost_writes.by_node // {})[.[0]]) as $l
      | "| **\(.[0] | cell)** | \(if .[1] == "" then "?" else .[1] | cell end)"
        + " | \(if .[2] == "" then "n/a" else .[2] | tonumber | count end)"
        + " | \(if .[3] == "" then "✘ no dump" else (.[3][:16] + "…" | code) + (if .[3] != $common then " ✘ differs" else "" end) end)"
        + " | \(if .[4] == "" then "no log" else .[4] | tonumber | count end)"
+       + " | \(if (.[5] // "") == "" then "no log" else .[5] | tonumber | count end)"
        + " | \(if $l == null then "n/a" else $l.total | count end)"
        + " | \(if $l == null then "" else "\($l.missing | count) / \($l.stale_final | count) / \($l.realtime_reordered | count)" end) |"),
     "",
-    "Conflicts logged: LWW conflicts the node resolved (lines with `event=conflict` in its log). Lost writes: acknowledged writes this node's final state cannot hold (see the witnesses).",
+    "Conflicts logged: LWW conflicts the node resolved (lines with `event=conflict` in its log). Snapshots taken: copies of a master's data the node installed because it came back behind that master's truncated log (`event=snapshot_installed`). Lost writes: acknowledged writes this node's final state cannot hold (see the witnesses).",
     "";
 
 def raw_files:
