@@ -105,7 +105,11 @@ int store__log_load(store_t *s)
         int ret;
 
         s->log_first[o] = 1;
-        store__dbt(&k, key, s_first_key(o, key, sizeof key));
+        /* USERMEM on the key too: in a sync store (DB_THREAD) Berkeley DB
+         * wants memory it may write the key back into. */
+        size_t klen = s_first_key(o, key, sizeof key);
+        store__dbt_into(&k, key, sizeof key);
+        k.size = (u_int32_t)klen;
         store__dbt_into(&d, val, sizeof val);
         ret = s->meta->get(s->meta, NULL, &k, &d, 0);
         if (ret == 0 && d.size != sizeof val)
