@@ -95,6 +95,9 @@ def header:
   "- **Seed:** \(.seed // "?" | tostring | code)"
     + (if $clock == "" then "" else " · clock mode \($clock | code)" end),
   "- **Cluster:** \(cluster_line | md)",
+  (if $placement == "" then empty else
+     ($placement | split("\n") | map(select(. != ""))) as $p
+     | "- **Placement:** \($p[0] | md). Faults were injected by:", ($p[1:][] | "  - \(md)") end),
   "- **Operations:** \(ops_line)",
   (if (.history_errors // 0) > 0 then
      "- **Warning:** ⚠ \(.history_errors | count) malformed history lines were skipped by mm-check." else empty end),
