@@ -102,6 +102,18 @@ function slot(t, max,   k) {
     k = int((t - from) / (to - from) * max)
     return k < 0 ? 0 : (k >= max ? max - 1 : k)
 }
+# sample(n, t, max, pick): pick[k] = the first of the n items (times t[])
+# in slice k of max.
+function sample(n, t, max, pick,   i, k) {
+    for (i = 1; i <= n; i++) { k = slot(t[i], max); if (!(k in pick)) pick[k] = i }
+}
+# mark(glyph, size, colour, c, t, text): a glyph on node line c at time t,
+# and its text to the right.
+function mark(glyph, size, colour, c, t, text) {
+    printf "set label %d %s at %d,%g center front tc rgb \"%s\" font \",%d\"\n", ++lab, q(glyph), c, t, colour, size
+    printf "set label %d %s at %g,%g left front tc rgb \"%s\" font \",8\"\n", ++lab, q(text), c + 0.06, t, colour
+}
+
 END {
     obj = 0; lab = 0; arr = 0
     # Fault bands first, behind everything: across the columns of the
@@ -162,7 +174,7 @@ END {
     }
     # Client writes: a short arrow into the node from its left.
     wd = 0
-    for (i = 1; i <= nw; i++) { k = slot(w_t[i], maxw); if (!(k in wpick)) wpick[k] = i }
+    sample(nw, w_t, maxw, wpick)
     for (k = 0; k < maxw; k++) {
         if (!(k in wpick)) continue
         i = wpick[k]; wd++; c = col[w_node[i]]
@@ -171,21 +183,17 @@ END {
     }
     # LWW losses: a cross where the write was discarded.
     ld = 0
-    for (i = 1; i <= nl; i++) { k = slot(l_t[i], maxm); if (!(k in lpick)) lpick[k] = i }
-    for (k = 0; k < maxm; k++) {
-        if (!(k in lpick)) continue
-        i = lpick[k]; ld++; c = col[l_node[i]]
-        printf "set label %d \"✕\" at %d,%g center front tc rgb \"#d62728\" font \",14\"\n", ++lab, c, l_t[i]
-        printf "set label %d %s at %g,%g left front tc rgb \"#d62728\" font \",8\"\n", ++lab, q("LWW " l_key[i] ": " short(l_lose[i]) " lost to " short(l_win[i])), c + 0.06, l_t[i]
+    sample(nl, l_t, maxm, lpick)
+    for (k = 0; k < maxm; k++) if (k in lpick) {
+        i = lpick[k]; ld++
+        mark("✕", 14, "#d62728", col[l_node[i]], l_t[i], "LWW " l_key[i] ": " short(l_lose[i]) " lost to " short(l_win[i]))
     }
     # HLC jumps: the clock pushed ahead of the node's physical clock.
     hd = 0
-    for (i = 1; i <= nh; i++) { k = slot(hl_t[i], maxm); if (!(k in hpick)) hpick[k] = i }
-    for (k = 0; k < maxm; k++) {
-        if (!(k in hpick)) continue
-        i = hpick[k]; hd++; c = col[hl_node[i]]
-        printf "set label %d \"◆\" at %d,%g center front tc rgb \"#e07b00\" font \",11\"\n", ++lab, c, hl_t[i]
-        printf "set label %d %s at %g,%g left front tc rgb \"#e07b00\" font \",8\"\n", ++lab, q("HLC → " short(hl_to[i]) " (wall " short(hl_wall[i]) ")"), c + 0.06, hl_t[i]
+    sample(nh, hl_t, maxm, hpick)
+    for (k = 0; k < maxm; k++) if (k in hpick) {
+        i = hpick[k]; hd++
+        mark("◆", 11, "#e07b00", col[hl_node[i]], hl_t[i], "HLC → " short(hl_to[i]) " (wall " short(hl_wall[i]) ")")
     }
     # The node names along the top.
     printf "set x2tics ("
