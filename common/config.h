@@ -112,6 +112,9 @@ typedef struct {
     /* Records of each origin a writer keeps in its log beyond what every
      * attached follower has applied (masters/retain.c). */
     uint64_t log_retain;
+    /* Lines of replication trace each node may write (common/trace.h);
+     * 0, the default: no trace. */
+    uint64_t trace_lines;
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
     config_coord_t coord;

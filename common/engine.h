@@ -12,6 +12,8 @@
  *                        reads (GET, DUMP, PING) that every role serves
  *   common/status.c      the STATUS text every role answers
  *   common/fault.c       the link filter experiments inject (FAULT)
+ *   common/trace.c       the replication trace a space-time diagram is
+ *                        drawn from (off unless the cluster file asks)
  *   masters/writer.c     a writer takes a client write: stamp, batch,
  *                        commit, reply
  *   masters/stream.c     a writer streams its log to followers: backlog,
@@ -46,6 +48,7 @@
 #include "hlc.h"
 #include "node.h"
 #include "store.h"
+#include "trace.h"
 #include "wire.h"
 
 /*
@@ -230,6 +233,7 @@ struct node {
     primary_t primary;
     follow_t follow;
     fault_t faults;
+    trace_t trace; /* common/trace.c: off unless trace_lines is set */
 
     uint8_t *vbuf;   /* MM_VALUE_MAX: values read for GET */
     uint8_t *bigbuf; /* WIRE_VALUE_MAX: DUMP pages, STATUS text */

@@ -105,6 +105,7 @@ void node_note_conflict(node_t *n, const uint8_t *key, size_t klen,
     uint16_t wo = in ? rec->origin : o->other_origin;
     mm_stamp_t ls = in ? o->other_stamp : rec->stamp;
     uint16_t lo = in ? o->other_origin : rec->origin;
+    trace_lww(n, key, klen, ws, wo, ls, lo, o->verdict.concurrent, via);
     log_event(LOG_INFO, "conflict",
               "key=%s winner=%llu.%u@%s loser=%llu.%u@%s concurrent=%d "
               "via=%s",
@@ -225,6 +226,7 @@ void node_destroy(node_t **np)
     if (n->ctx)
         zmq_ctx_term(n->ctx);
     store_destroy(&n->store);
+    trace_close(n);
     acks_t *p = &n->acks;
     if (p->held)
         for (uint64_t i = p->held_head; i != p->held_tail; i++)
@@ -307,6 +309,7 @@ static void s_tick(node_t *n)
     stream_tick(n);
     follow_tick(n);
     retain_tick(n);
+    trace_tick(n);
 }
 
 int node_run(node_t *n)
@@ -322,6 +325,7 @@ int node_run(node_t *n)
               n->cfg.durability == STORE_SYNC ? "sync" : "nosync",
               store_epoch(n->store),
               (unsigned long long)store_applied(n->store, n->self->id));
+    trace_open(n);
     follow_start(n);
 
     zmq_pollitem_t items[3 + MM_MAX_NODES];

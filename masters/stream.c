@@ -292,11 +292,15 @@ static int s_pack_flush(pack_t *p)
         p->paced = 1; /* kept for a later, larger pack */
         return -1;
     }
+    /* Traced with the time before the send: the follower may apply the
+     * pack before this call returns. */
+    int64_t t = trace_on(&p->n->trace) ? tp_now_ns() : 0;
     if (tp_send_raw_to(p->n->peer, f->id, f->idlen, p->n->stream.pack, p->len,
                        ZMQ_DONTWAIT) < 0) {
         p->blocked = 1;
         return -1;
     }
+    trace_send(p->n, t, f->id, f->idlen, p->n->stream.pack, p->len);
     memcpy(f->next, p->next, sizeof f->next);
     f->sent_ms = tp_now_ms();
     f->pack_end = s_position(f, f->next, 1);

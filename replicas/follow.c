@@ -373,7 +373,11 @@ void follow_read(node_t *n, link_t *l)
         tp_drain_more(l->sock);
         if (!fault_drops_in(n, l->src->id)) { /* else a partition: lost */
             l->heard_ms = tp_now_ms();
+            int applied = st.applied;
+            uint64_t conflicts = n->conflicts, hlc = n->clock.last;
             s_follow_message(n, l, zmq_msg_data(&body), (size_t)len, &st);
+            trace_apply(n, l->src->name, zmq_msg_data(&body), (size_t)len,
+                        st.applied - applied, n->conflicts - conflicts, hlc);
         }
         zmq_msg_close(&body);
     }
