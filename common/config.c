@@ -393,6 +393,7 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->cache_mb = 64;
     out->ack = ACK_NONE;
     out->ack_timeout_ms = 1000;
+    out->log_retain = 100000;
     out->coord.write_route = (write_route_t)-1; /* chosen below */
     out->coord.read_route = READ_ROUTE_RYW;
     out->coord.pool = 1;

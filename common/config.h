@@ -109,6 +109,12 @@ typedef struct {
      * shares, it lets scaling curves show their shape (docs/config.md). */
     int write_service_us;
     int read_service_us;
+    /* Records of each origin a writer keeps in its log beyond what every
+     * attached follower has applied (masters/retain.c). */
+    uint64_t log_retain;
+    /* Lines of replication trace each node may write (common/trace.h);
+     * 0, the default: no trace. */
+    uint64_t trace_lines;
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
     config_coord_t coord;

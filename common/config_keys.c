@@ -16,6 +16,7 @@ const char *const config__cluster_keys[CLUSTER_NKEYS] = {
     "name",         "clock",          "durability",       "data_dir",
     "heartbeat_ms", "liveness",       "window",           "cache_mb",
     "ack",          "ack_timeout_ms", "write_service_us", "read_service_us",
+    "log_retain",   "trace_lines",
 };
 const char *const config__node_keys[NODE_NKEYS] = {
     "role", "id", "client", "peer", "clock_offset_ms",
@@ -153,6 +154,14 @@ int config__cluster_key(parser_t *p, int k, const char *value)
     case KEY_READ_SERVICE_US:
         ret = s_parse_int(p, "read_service_us", value, 0, 1000000, &v);
         c->read_service_us = (int)v;
+        break;
+    case KEY_LOG_RETAIN:
+        ret = s_parse_int(p, "log_retain", value, 1, 1000000000, &v);
+        c->log_retain = (uint64_t)v;
+        break;
+    case KEY_TRACE_LINES:
+        ret = s_parse_int(p, "trace_lines", value, 0, 1000000, &v);
+        c->trace_lines = (uint64_t)v;
         break;
     }
     return ret;

@@ -12,10 +12,15 @@
  *                        reads (GET, DUMP, PING) that every role serves
  *   common/status.c      the STATUS text every role answers
  *   common/fault.c       the link filter experiments inject (FAULT)
+ *   common/trace.c       the replication trace a space-time diagram is
+ *                        drawn from (off unless the cluster file asks)
  *   masters/writer.c     a writer takes a client write: stamp, batch,
  *                        commit, reply
  *   masters/stream.c     a writer streams its log to followers: backlog,
  *                        packs, window, HELLO/ACK, resume, retransmit
+ *   masters/retain.c     how much of its log a writer keeps: truncation
+ *   masters/snapshot.c   a follower behind the truncated log gets a copy
+ *                        of the data instead (a snapshot)
  *   masters/acks.c       held acknowledgements: a write's OK waits until
  *                        a standby (ack = standby) or other masters (ack =
  *                        all, quorum) have applied it
@@ -23,6 +28,7 @@
  *                        fencing a replaced primary
  *   replicas/follow.c    a follower follows every writer's stream, applies
  *                        it with the one LWW rule, ACKs, asks for relays
+ *   replicas/catchup.c   a follower takes a snapshot and resumes the log
  *
  * Every node follows (masters and standbys follow their peers with the
  * same code as replicas); only writer roles stream. A role is a setting of
@@ -42,6 +48,7 @@
 #include "hlc.h"
 #include "node.h"
 #include "store.h"
+#include "trace.h"
 #include "wire.h"
 
 /*
@@ -87,6 +94,21 @@ typedef struct {
     uint8_t frame[BACKLOG_FRAME_MAX];
 } backlog_slot_t;
 
+/* ---- masters/snapshot.c ---------------------------------------------- */
+
+/* A snapshot being sent to one follower: every key's record, in key order,
+ * then the applied vector the copy stands for. */
+typedef struct {
+    int active;                     /* sending one now, instead of the log */
+    int scanned;                    /* every key sent: SNAP_END is next */
+    uint64_t vec[MM_MAX_NODES + 1]; /* the applied vector at its start */
+    uint64_t sent, acked;           /* records sent; applied, per ACK */
+    uint8_t after[MM_KEY_MAX];      /* the last key sent */
+    size_t alen;                    /* 0: none sent yet */
+} snap_out_t;
+
+/* ---- masters/stream.c ------------------------------------------------ */
+
 /* A follower of this writer: the stream side of replication. */
 typedef struct {
     int used;
@@ -104,13 +126,23 @@ typedef struct {
                           do writes wait for it (a standby still copying
                           would stall every write) */
     int64_t heard_ms, sent_ms, progress_ms;
+    snap_out_t snap; /* masters/snapshot.c */
 } follower_t;
 
 typedef struct {
     follower_t followers[MAX_FOLLOWERS];
     backlog_slot_t *backlog; /* BACKLOG_SLOTS, indexed by seq */
     uint8_t *pack;           /* PACK_MAX + one frame: REC frames to send */
+    uint8_t *snapbuf;        /* one record, encoded for a SNAP frame */
+    uint64_t snapshots_sent; /* completed: SNAP_END went out */
 } stream_t;
+
+/* ---- masters/retain.c ------------------------------------------------ */
+
+typedef struct {
+    int64_t next_ms;    /* when to truncate again */
+    uint64_t truncated; /* log entries deleted since start-up */
+} retain_t;
 
 /* ---- masters/acks.c -------------------------------------------------- */
 
@@ -163,13 +195,16 @@ typedef struct {
     int ack_due; /* applied records not yet ACKed (waiting to be durable) */
     uint64_t ack_sum; /* the durable sum the last ACK said (s_durable_sum) */
     int64_t heard_ms, hello_ms, ack_ms;
+    uint64_t snap_got; /* records of this session's snapshot applied
+                          (replicas/catchup.c); 0: none under way */
 } link_t;
 
 typedef struct {
     link_t links[MM_MAX_NODES];
     int nlinks;
     uint64_t next_session;
-    uint32_t pending_epoch; /* a higher epoch seen mid-batch */
+    uint32_t pending_epoch;      /* a higher epoch seen mid-batch */
+    uint64_t snapshots_received; /* installed since start-up */
 } follow_t;
 
 /* ---- common/fault.c -------------------------------------------------- */
@@ -193,10 +228,12 @@ struct node {
 
     writer_t writer;
     stream_t stream;
+    retain_t retain;
     acks_t acks;
     primary_t primary;
     follow_t follow;
     fault_t faults;
+    trace_t trace; /* common/trace.c: off unless trace_lines is set */
 
     uint8_t *vbuf;   /* MM_VALUE_MAX: values read for GET */
     uint8_t *bigbuf; /* WIRE_VALUE_MAX: DUMP pages, STATUS text */
@@ -301,6 +338,25 @@ void stream_tick(node_t *n);
 /* Forgets every follower and the backlog (a demoted primary). */
 void stream_reset(node_t *n);
 
+/* ---- masters/retain.c ------------------------------------------------ */
+
+/* Truncates the log below what followers still need (a timer). */
+void retain_tick(node_t *n);
+
+/* ---- masters/snapshot.c ---------------------------------------------- */
+
+/* Whether follower f asks for records the log no longer holds, so it must
+ * get a snapshot; if so, starts one (logged). Returns 1 if it did. */
+int snapshot_check(node_t *n, follower_t *f);
+/* Sends f the next part of its snapshot, within its window. Returns 1 if
+ * more is waiting, like stream_pump(). */
+int snapshot_pump(node_t *n, follower_t *f);
+/* A follower's ACK reported seq snapshot records applied. */
+void snapshot_acked(follower_t *f, uint64_t records);
+/* Whether f's snapshot has stopped moving (no ACK progress for *dead*
+ * ms): the stream then forgets f, which must start a new session. */
+int snapshot_stalled(const node_t *n, const follower_t *f, int64_t now_ms);
+
 /* ---- masters/acks.c -------------------------------------------------- */
 
 /* Whether this node's writes wait for confirmations now. */
@@ -362,5 +418,15 @@ void follow_ack_durable(node_t *n);
 void follow_tick(node_t *n);
 /* Forgets every source's state (a demoted primary starts over). */
 void follow_reset(node_t *n);
+
+/* ---- replicas/catchup.c ---------------------------------------------- */
+
+/* Applies one SNAP frame of l's session inside the open batch. Returns 0,
+ * MM_ERR_STATE for a frame out of place (say HELLO again), or another
+ * negative code (the batch failed). */
+int catchup_record(node_t *n, link_t *l, const wire_msg_t *m);
+/* SNAP_END: with every record committed, raises the applied vector to the
+ * snapshot's. Returns 0 or a negative code (say HELLO again). */
+int catchup_finish(node_t *n, link_t *l, const wire_msg_t *m);
 
 #endif

@@ -105,6 +105,7 @@ void node_note_conflict(node_t *n, const uint8_t *key, size_t klen,
     uint16_t wo = in ? rec->origin : o->other_origin;
     mm_stamp_t ls = in ? o->other_stamp : rec->stamp;
     uint16_t lo = in ? o->other_origin : rec->origin;
+    trace_lww(n, key, klen, ws, wo, ls, lo, o->verdict.concurrent, via);
     log_event(LOG_INFO, "conflict",
               "key=%s winner=%llu.%u@%s loser=%llu.%u@%s concurrent=%d "
               "via=%s",
@@ -178,11 +179,12 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
     n->stream.backlog = calloc(BACKLOG_SLOTS, sizeof *n->stream.backlog);
     n->stream.pack =
         malloc(PACK_MAX + WIRE_HEADER_SIZE + MM_KEY_MAX + WIRE_VALUE_MAX);
+    n->stream.snapbuf = malloc(RECORD_HEADER_SIZE + MM_VALUE_MAX);
     n->acks.held = calloc(HELD_MAX, sizeof *n->acks.held);
     n->vbuf = malloc(MM_VALUE_MAX);
     n->bigbuf = malloc(WIRE_VALUE_MAX);
-    if (!n->stream.backlog || !n->stream.pack || !n->acks.held || !n->vbuf ||
-        !n->bigbuf) {
+    if (!n->stream.backlog || !n->stream.pack || !n->stream.snapbuf ||
+        !n->acks.held || !n->vbuf || !n->bigbuf) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -224,6 +226,7 @@ void node_destroy(node_t **np)
     if (n->ctx)
         zmq_ctx_term(n->ctx);
     store_destroy(&n->store);
+    trace_close(n);
     acks_t *p = &n->acks;
     if (p->held)
         for (uint64_t i = p->held_head; i != p->held_tail; i++)
@@ -231,6 +234,7 @@ void node_destroy(node_t **np)
     free(p->held);
     free(n->stream.backlog);
     free(n->stream.pack);
+    free(n->stream.snapbuf);
     free(n->vbuf);
     free(n->bigbuf);
     free(n);
@@ -239,15 +243,24 @@ void node_destroy(node_t **np)
 
 /* ---- The loop ---------------------------------------------------------- */
 
+/* Where s_observe_store has got to: the clock, the origins whose stamps
+ * count, and the last key seen (for a scan of `data` in pages). */
+typedef struct {
+    hlc_t *clock;
+    uint32_t origins;
+    uint8_t after[MM_KEY_MAX];
+    size_t alen;
+} observe_t;
+
 /* Raises the clock to a stored write's stamp (see s_observe_store). */
 static int s_raise_clock(void *arg, const uint8_t *key, size_t klen,
                          const record_t *rec)
 {
-    (void)key;
-    (void)klen;
-    hlc_t *h = arg;
-    if (rec->stamp > h->last)
-        h->last = rec->stamp;
+    observe_t *ob = arg;
+    if ((ob->origins & node_bit(rec->origin)) && rec->stamp > ob->clock->last)
+        ob->clock->last = rec->stamp;
+    memcpy(ob->after, key, klen);
+    ob->alen = klen;
     return 0;
 }
 
@@ -259,16 +272,32 @@ static int s_raise_clock(void *arg, const uint8_t *key, size_t klen,
  * holds. In HLC mode that floor comes from every origin; in wall mode only
  * from the node's own writes (ignoring other nodes' stamps is wall mode's
  * point).
+ *
+ * After a snapshot (masters/snapshot.c) an origin's last write may have no
+ * log entry here: the copy brought its effect, not the entry. Then the
+ * floor comes from the data itself, one pass over every key. That pass
+ * sees only winners, which is enough in HLC mode (the winner of a key is
+ * its newest stamp); in wall mode an own write that lost LWW is missed,
+ * and the node's stamps could go back by that much.
  */
 static void s_observe_store(node_t *n)
 {
+    int wall = n->clock.mode == HLC_MODE_WALL;
+    observe_t ob = {.clock = &n->clock,
+                    .origins = wall ? node_bit(n->self->id) : 0xffffffffu};
+    int from_data = 0;
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
-        if (n->clock.mode == HLC_MODE_WALL && o != n->self->id)
-            continue;
         uint64_t last = store_applied(n->store, o);
-        if (last)
-            store_log_scan(n->store, o, last, 1, s_raise_clock, &n->clock);
+        if (!(ob.origins & node_bit(o)) || !last)
+            continue;
+        if (store_log_scan(n->store, o, last, 1, s_raise_clock, &ob) ==
+            MM_ERR_TRUNCATED)
+            from_data = 1;
     }
+    ob.alen = 0;
+    while (from_data && store_scan(n->store, ob.after, ob.alen, 1024,
+                                   s_raise_clock, &ob) == 1024)
+        ;
 }
 
 /* The timers, run once per turn of the loop. */
@@ -279,6 +308,8 @@ static void s_tick(node_t *n)
     primary_check_term(n);
     stream_tick(n);
     follow_tick(n);
+    retain_tick(n);
+    trace_tick(n);
 }
 
 int node_run(node_t *n)
@@ -294,6 +325,7 @@ int node_run(node_t *n)
               n->cfg.durability == STORE_SYNC ? "sync" : "nosync",
               store_epoch(n->store),
               (unsigned long long)store_applied(n->store, n->self->id));
+    trace_open(n);
     follow_start(n);
 
     zmq_pollitem_t items[3 + MM_MAX_NODES];

@@ -86,11 +86,41 @@ static void s_links(node_t *n, const uint64_t *applied, int64_t now)
         for (uint16_t o = 1; o <= MM_MAX_NODES; o++)
             if ((f->want & node_bit(o)) && applied[o] > f->acked[o])
                 behind += applied[o] - f->acked[o];
-        s_line(n,
-               "follower.%.*s=acked:%llu lag_records=%llu heard_ms_ago=%lld\n",
+        s_line(n, "follower.%.*s=acked:%llu lag_records=%llu heard_ms_ago=%lld",
                (int)f->idlen, f->id, (unsigned long long)f->acked[n->self->id],
                (unsigned long long)behind, (long long)(now - f->heard_ms));
+        if (f->snap.active)
+            s_line(n, " snapshot_sent=%llu snapshot_acked=%llu",
+                   (unsigned long long)f->snap.sent,
+                   (unsigned long long)f->snap.acked);
+        s_line(n, "\n");
     }
+}
+
+/* The replication log's extent (nodes that keep one) and snapshots. */
+static void s_log(node_t *n, const uint64_t *applied)
+{
+    if (n->peer) {
+        uint64_t first[MM_MAX_NODES + 1] = {0}, held = 0;
+        uint32_t writers = node_writer_mask(n);
+        for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
+            first[o] = store_log_first(n->store, o);
+            if ((writers & node_bit(o)) && applied[o] >= first[o])
+                held += applied[o] - first[o] + 1;
+        }
+        uint64_t pages = 0;
+        store_log_pages(n->store, &pages);
+        s_line(n, "log_retain=%llu\nlog_pages=%llu\n",
+               (unsigned long long)n->cfg.log_retain,
+               (unsigned long long)pages);
+        s_vector(n, "log_first", first, writers);
+        s_line(n, "log_records=%llu\nlog_truncated=%llu\nsnapshots_sent=%llu\n",
+               (unsigned long long)held,
+               (unsigned long long)n->retain.truncated,
+               (unsigned long long)n->stream.snapshots_sent);
+    }
+    s_line(n, "snapshots_received=%llu\n",
+           (unsigned long long)n->follow.snapshots_received);
 }
 
 static void s_faults(node_t *n)
@@ -160,6 +190,7 @@ void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     }
     s_counters(n);
     s_links(n, applied, now);
+    s_log(n, applied);
     s_faults(n);
     s_acks(n);
     s_line(n, "lag_samples=%llu\nlag_p50_us=%llu\nlag_p99_us=%llu\n",

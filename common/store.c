@@ -329,6 +329,8 @@ store_t *store_open(const store_opts_t *opts, char *err, size_t errlen)
         goto fail;
     what = "read meta.db in";
     ret = s_load_meta(s);
+    if (ret == 0)
+        ret = store__log_load(s);
     if (ret != 0)
         goto fail;
     what = "start the log flusher for";

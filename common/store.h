@@ -11,7 +11,10 @@
  *                                                  other masters', in
  *                                                  sequence order per origin
  *     meta  "applied/<o>" -> seq (8 bytes)         highest seq applied from
- *           "epoch"       -> epoch (4 bytes)       origin o, gap-free
+ *                                                  origin o, gap-free
+ *           "log_first/<o>" -> seq (8 bytes)       the lowest seq of origin
+ *                                                  o the log still holds
+ *           "epoch"       -> epoch (4 bytes)
  *
  * Writes happen in batches: store_begin(), any number of store_apply(),
  * store_commit(). A batch is one Berkeley DB transaction, so applying a
@@ -166,10 +169,66 @@ typedef int (*store_visit_fn)(void *arg, const uint8_t *key, size_t klen,
 
 /*
  * Visits origin's committed log entries with seq >= from_seq, in order, at
- * most max of them. Returns the number visited or a negative code.
+ * most max of them. Returns the number visited, MM_ERR_TRUNCATED if
+ * from_seq is below store_log_first() (the entries are gone), or a
+ * negative code. A store without a log visits nothing.
  */
 int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
                    store_visit_fn fn, void *arg);
+
+/*
+ * The log's low end. A writer truncates its log (masters/retain.c says
+ * how far), and a follower that installed a snapshot holds no log entries
+ * of the writes the snapshot stood for. store_log_first() is the lowest
+ * seq of origin the log still holds: every committed seq from it up to
+ * store_applied() is there, and store_log_scan() from below it returns
+ * MM_ERR_TRUNCATED. It is 1 for a log never truncated.
+ */
+uint64_t store_log_first(const store_t *s, uint16_t origin);
+
+/*
+ * Truncates origin's log below seq `below` (at most applied + 1): raises
+ * log_first to it and deletes up to max of the entries below it, in a
+ * transaction of its own. The rest are deleted by later calls (no scan
+ * sees them meanwhile), so one call never holds the node up for long.
+ * Returns the number of entries deleted (0: nothing left below), or
+ * MM_ERR_STATE inside a batch, or a negative code. The transaction commits
+ * without fsync even in a sync store: a truncation lost in a crash only
+ * leaves entries that a later call deletes again.
+ */
+int store_log_truncate(store_t *s, uint16_t origin, uint64_t below, size_t max);
+
+/*
+ * The size of log.db in pages of 8 KiB, free pages included, from Berkeley
+ * DB's statistics: the file's size once the cache has written it back (at
+ * the next checkpoint), without waiting for that. Returns 0, MM_ERR_STATE
+ * inside a batch, or a negative code.
+ */
+int store_log_pages(store_t *s, uint64_t *pages);
+
+/*
+ * Snapshots: a follower too far behind a writer's truncated log gets a
+ * copy of the writer's `data` instead (masters/snapshot.c sends it,
+ * replicas/catchup.c takes it), then the applied vector it stands for.
+ *
+ * store_apply_snapshot() takes one record of the copy inside the open
+ * batch: LWW against the key's record (lww_decide()), and the winner goes
+ * to `data`. The log and the applied vector do not change, and the seq is
+ * not checked: a copy comes in key order, not in sequence order. Returns
+ * 1 if the record was stored, 0 if the key already held it or a newer one,
+ * or a negative code (a Berkeley DB failure aborts the batch).
+ */
+int store_apply_snapshot(store_t *s, const uint8_t *key, size_t klen,
+                         const record_t *rec);
+
+/*
+ * Completes a snapshot, in a transaction of its own, once every record of
+ * it is committed: for each origin o in mask (bit o) whose vec[o] is above
+ * applied[o], applied[o] becomes vec[o] and the log starts after it
+ * (log_first = vec[o] + 1: the writes in between never came one by one).
+ * MM_ERR_STATE inside a batch.
+ */
+int store_snapshot_finish(store_t *s, const uint64_t *vec, uint32_t mask);
 
 /*
  * Visits committed keys in byte order, starting strictly after `after`

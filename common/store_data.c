@@ -202,6 +202,9 @@ int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
 
     if (origin == 0 || origin > MM_MAX_NODES)
         return -EINVAL;
+    /* Seqs start at 1, so a scan from 0 asks for nothing more. */
+    if (!s->no_log && (from_seq ? from_seq : 1) < s->log_first[origin])
+        return MM_ERR_TRUNCATED;
     if (max == 0)
         return 0;
     /* Inside a batch the cursor reads through the batch, and committed[]

@@ -1,7 +1,8 @@
 /*
- * store_int.h - the inside of the store, shared by its two files:
- * common/store.c (the environment, batches, the applied vector, epochs)
- * and common/store_data.c (keys and the log: get, apply, scans). Nothing
+ * store_int.h - the inside of the store, shared by its three files:
+ * common/store.c (the environment, batches, the applied vector, epochs),
+ * common/store_data.c (keys and the log: get, apply, scans) and
+ * common/store_log.c (the log's low end: truncation, snapshots). Nothing
  * outside them includes this; store.h is the store's manual.
  */
 #ifndef MM_STORE_INT_H
@@ -42,6 +43,7 @@
 #define STORE_META_EPOCH "epoch"
 #define STORE_META_ROLE "role"
 #define STORE_META_APPLIED "applied/"
+#define STORE_META_LOG_FIRST "log_first/"
 
 /*
  * The group-commit flusher of a STORE_SYNC store (common/store_flush.c).
@@ -82,6 +84,11 @@ struct store {
     uint64_t durable[MM_MAX_NODES + 1]; /* sync: committed and fsynced */
     uint64_t commits, flushes;          /* counters for store_stats() */
     store_flusher_t flusher;
+    /* The log's low end, per origin (common/store_log.c): log_first is
+     * what store_log_first() reports; log_low is the lowest seq that may
+     * still have an entry, below log_first while truncation catches up. */
+    uint64_t log_first[MM_MAX_NODES + 1];
+    uint64_t log_low[MM_MAX_NODES + 1];
     uint8_t *entry; /* encodes one `log` value for store_apply() */
     uint8_t *rec;   /* receives one `data` value: store_get(), apply */
     uint8_t *scan;  /* receives values during scans */
@@ -119,5 +126,8 @@ static inline void store__dbt_into(DBT *d, void *buf, size_t cap)
     d->ulen = (u_int32_t)cap;
     d->flags = DB_DBT_USERMEM;
 }
+
+/* Reads the log's low end at open (common/store_log.c). */
+int store__log_load(store_t *s);
 
 #endif

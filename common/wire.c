@@ -68,6 +68,10 @@ const char *wire_cmd_name(int cmd)
         return "BEAT";
     case WIRE_REHELLO:
         return "REHELLO";
+    case WIRE_SNAP:
+        return "SNAP";
+    case WIRE_SNAP_END:
+        return "SNAP_END";
     }
     return "?";
 }

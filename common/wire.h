@@ -61,9 +61,24 @@
  *                                 message part may hold several REC frames
  *                                 back to back (a pack; wire_frame_len())
  *     ACK     follower -> master  value = follower's applied vector; also
- *                                 sent every heartbeat, so it is the beat
+ *                                 sent every heartbeat, so it is the beat;
+ *                                 seq = snapshot records applied in this
+ *                                 session (0 when no snapshot is under way)
  *     BEAT    master -> follower  value = master's applied vector
  *     REHELLO master -> follower  "I do not know your session: say HELLO"
+ *
+ * Snapshots (a follower that asks for records the master's log no longer
+ * holds gets a copy of the master's data instead; masters/snapshot.c):
+ *
+ *     SNAP     master -> follower key = a key, value = its record encoded
+ *                                 as in data.db (record.h), seq = the
+ *                                 record's place in the snapshot (1, 2,
+ *                                 ...), reqid = session. Keys come in byte
+ *                                 order, several frames to a pack
+ *     SNAP_END master -> follower seq = the snapshot's record count, value
+ *                                 = the applied vector it stands for (every
+ *                                 writer's origin); the log stream resumes
+ *                                 after it
  *
  * An applied vector is a list of 10-byte entries: origin (2), seq (8).
  */
@@ -111,6 +126,8 @@ typedef enum {
     WIRE_ACK = 66,
     WIRE_BEAT = 67,
     WIRE_REHELLO = 68,
+    WIRE_SNAP = 69,
+    WIRE_SNAP_END = 70,
 } wire_cmd_t;
 
 #define WIRE_F_TOMBSTONE 0x0001 /* the record is a delete */

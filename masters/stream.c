@@ -12,7 +12,10 @@
  *     followers: only the session number is patched in), or
  *   - from the `log` database, for a follower that is far behind, or for
  *     another origin's records this writer relays (replicas/follow.c says
- *     when a follower asks for a relay).
+ *     when a follower asks for a relay), or
+ *   - as a snapshot of the whole data, for a follower that asks for records
+ *     the log no longer holds (masters/retain.c truncates it;
+ *     masters/snapshot.c sends the copy).
  *
  * Frames go out in packs (many REC frames in one message of up to about
  * PACK_MAX bytes) while fewer than `window` records are unacknowledged,
@@ -150,6 +153,7 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
               "follower=%.*s session=%llu from_seq=%llu", (int)idlen,
               (const char *)id, (unsigned long long)f->session,
               (unsigned long long)f->next[n->self->id]);
+    snapshot_check(n, f);
 }
 
 /* An ACK of our own origin up to seq: lag, and the standby's progress. */
@@ -191,6 +195,8 @@ static void s_on_ack(node_t *n, const void *id, size_t idlen,
     int64_t now_ms = tp_now_ms();
     f->heard_ms = now_ms;
     primary_heard_epoch(n, m->epoch, f->standby);
+    if (f->snap.active)
+        snapshot_acked(f, m->seq);
     for (uint16_t o = 1; o <= MM_MAX_NODES; o++) {
         if (!(mask & node_bit(o)) || vec[o] <= f->acked[o])
             continue;
@@ -257,6 +263,7 @@ typedef struct {
     int added;       /* frames added by the current log scan */
     int blocked;     /* a send failed: stop for now */
     int paced;       /* the last pack is unacknowledged: wait */
+    int truncated;   /* the log no longer holds what the follower needs */
 } pack_t;
 
 /* How far f's stream stands, summed over the origins it wants: records
@@ -285,11 +292,15 @@ static int s_pack_flush(pack_t *p)
         p->paced = 1; /* kept for a later, larger pack */
         return -1;
     }
+    /* Traced with the time before the send: the follower may apply the
+     * pack before this call returns. */
+    int64_t t = trace_on(&p->n->trace) ? tp_now_ns() : 0;
     if (tp_send_raw_to(p->n->peer, f->id, f->idlen, p->n->stream.pack, p->len,
                        ZMQ_DONTWAIT) < 0) {
         p->blocked = 1;
         return -1;
     }
+    trace_send(p->n, t, f->id, f->idlen, p->n->stream.pack, p->len);
     memcpy(f->next, p->next, sizeof f->next);
     f->sent_ms = tp_now_ms();
     f->pack_end = s_position(f, f->next, 1);
@@ -388,6 +399,7 @@ static int s_pack_origin(pack_t *p, uint16_t o)
         p->origin = o;
         p->added = 0;
         int rc = store_log_scan(n->store, o, p->next[o], max, s_pack_visit, p);
+        p->truncated = rc == MM_ERR_TRUNCATED;
         if (rc < 0 || p->blocked || p->paced)
             return 1;
         if (p->added == 0) {
@@ -407,6 +419,8 @@ static int s_pump_one(node_t *n, follower_t *f)
 {
     if (fault_drops_out(n, f->node))
         return 0;
+    if (f->snap.active)
+        return snapshot_pump(n, f);
     if (s_pack_unacked(f))
         return 0; /* its ACK will wake us, and the next pack is larger */
     pack_t p = {.n = n, .f = f};
@@ -417,6 +431,10 @@ static int s_pump_one(node_t *n, follower_t *f)
             more = s_pack_origin(&p, o);
     if (!p.blocked && !p.paced && s_pack_flush(&p) < 0)
         more = 1;
+    /* Truncated under an attached follower (retain.c should prevent it):
+     * the follower still gets everything, as a snapshot. */
+    if (p.truncated && !p.blocked)
+        snapshot_check(n, f);
     return (more && !p.paced) || p.blocked;
 }
 
@@ -465,7 +483,17 @@ void stream_tick(node_t *n)
             f->used = 0;
             continue;
         }
-        if (s_unacked(f, f->next) > 0 && now - f->progress_ms > dead) {
+        if (f->snap.active && snapshot_stalled(n, f, now)) {
+            /* Its next ACK gets a REHELLO: a new session, a new copy. */
+            log_event(LOG_INFO, "snapshot_stalled",
+                      "follower=%.*s sent=%llu acked=%llu", (int)f->idlen,
+                      f->id, (unsigned long long)f->snap.sent,
+                      (unsigned long long)f->snap.acked);
+            f->used = 0;
+            continue;
+        }
+        if (!f->snap.active && s_unacked(f, f->next) > 0 &&
+            now - f->progress_ms > dead) {
             /* Records sent but never acknowledged: resend from the ack. */
             log_event(LOG_INFO, "retransmit", "follower=%.*s", (int)f->idlen,
                       f->id);

@@ -189,6 +189,7 @@ void writer_take(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
         return;
     }
     node_note_conflict(n, m->key, m->klen, &rec, &out, "local");
+    trace_write(n, m->key, m->klen, &rec, &out);
     stream_backlog_put(n, m->key, m->klen, &rec);
     n->writes++;
     n->service_owed_us += n->cfg.write_service_us;

@@ -26,6 +26,10 @@
  *      sends the durable vector too: the writer counts what it says as
  *      held, and resends the rest, which the store skips as duplicates.
  *
+ * A follower that asks for records the writer's log no longer holds gets
+ * a snapshot instead, a copy of the writer's data, and then the log from
+ * where the copy stands (replicas/catchup.c).
+ *
  * A sequence gap (records went missing) or a REHELLO from the writer (it
  * restarted and does not know the session) makes the follower say HELLO
  * again; records of an older session are ignored, so two streams never
@@ -91,6 +95,7 @@ static void s_send_vector(node_t *n, link_t *l, int cmd, uint32_t mask)
     m.flags = n->role == ROLE_STANDBY ? WIRE_F_STANDBY : 0;
     m.origin = n->self->id;
     m.epoch = store_epoch(n->store);
+    m.seq = l->snap_got; /* how far a snapshot has come, if one is */
     m.reqid = l->session;
     m.key = (const uint8_t *)n->self->name;
     m.klen = (uint32_t)strlen(n->self->name);
@@ -103,6 +108,7 @@ static void s_hello(node_t *n, link_t *l)
 {
     l->session = ++n->follow.next_session;
     l->up = 0;
+    l->snap_got = 0; /* a snapshot under way starts over */
     l->hello_ms = tp_now_ms();
     s_send_vector(n, l, WIRE_HELLO, l->want);
 }
@@ -207,7 +213,17 @@ void follow_update_wants(node_t *n)
 typedef struct {
     int recs; /* REC frames of the session, duplicates included */
     int applied, resync, failed;
+    int snap;      /* snapshot records applied */
+    int installed; /* a snapshot was completed */
 } follow_state_t;
+
+/* Opens the follower's batch if none is open. */
+static int s_begin(node_t *n)
+{
+    int rc = n->batch_open ? 0 : store_begin(n->store);
+    n->batch_open = rc == 0;
+    return rc;
+}
 
 /* Applies one REC frame inside the open batch. */
 static void s_apply(node_t *n, link_t *l, const wire_msg_t *m,
@@ -215,8 +231,7 @@ static void s_apply(node_t *n, link_t *l, const wire_msg_t *m,
 {
     record_t rec;
     wire_get_record(m, &rec);
-    int rc = n->batch_open ? 0 : store_begin(n->store);
-    n->batch_open = rc == 0;
+    int rc = s_begin(n);
     store_outcome_t out;
     if (rc == 0)
         rc = store_apply(n->store, m->key, m->klen, &rec, &out);
@@ -237,7 +252,32 @@ static void s_apply(node_t *n, link_t *l, const wire_msg_t *m,
     }
 }
 
-/* Handles one frame from a source (REC, BEAT or REHELLO). */
+static void s_commit(node_t *n, follow_state_t *st);
+
+/* A SNAP or SNAP_END frame (replicas/catchup.c). The snapshot's applied
+ * vector may only claim records that are durable, so SNAP_END commits the
+ * batch first. */
+static void s_snapshot(node_t *n, link_t *l, const wire_msg_t *m,
+                       follow_state_t *st)
+{
+    int rc;
+    if (m->cmd == WIRE_SNAP) {
+        rc = s_begin(n);
+        if (rc == 0)
+            rc = catchup_record(n, l, m);
+        st->snap += rc == 0;
+    } else {
+        s_commit(n, st);
+        rc = st->resync ? MM_ERR_STATE : catchup_finish(n, l, m);
+        st->installed |= rc == 0;
+    }
+    if (rc == MM_ERR_STATE)
+        st->resync = 1;
+    else if (rc < 0)
+        st->failed = 1;
+}
+
+/* Handles one frame from a source (REC, SNAP, BEAT or REHELLO). */
 static void s_follow_frame(node_t *n, link_t *l, const wire_msg_t *m,
                            follow_state_t *st)
 {
@@ -263,8 +303,14 @@ static void s_follow_frame(node_t *n, link_t *l, const wire_msg_t *m,
     }
     if (m->cmd == WIRE_BEAT)
         l->up = 1;
-    if (m->cmd != WIRE_REC || st->resync || st->failed ||
-        !(l->want & node_bit(m->origin)))
+    if (st->resync || st->failed)
+        return;
+    if (m->cmd == WIRE_SNAP || m->cmd == WIRE_SNAP_END) {
+        l->up = 1;
+        s_snapshot(n, l, m, st);
+        return;
+    }
+    if (m->cmd != WIRE_REC || !(l->want & node_bit(m->origin)))
         return;
     l->up = 1;
     st->recs++;
@@ -315,8 +361,8 @@ static void s_commit(node_t *n, follow_state_t *st)
 
 void follow_read(node_t *n, link_t *l)
 {
-    follow_state_t st = {0, 0, 0, 0};
-    while (st.applied < FOLLOW_BATCH) {
+    follow_state_t st = {0};
+    while (st.applied + st.snap < FOLLOW_BATCH) {
         zmq_msg_t body;
         zmq_msg_init(&body);
         int len = tp_recv(l->sock, &body, ZMQ_DONTWAIT);
@@ -327,16 +373,21 @@ void follow_read(node_t *n, link_t *l)
         tp_drain_more(l->sock);
         if (!fault_drops_in(n, l->src->id)) { /* else a partition: lost */
             l->heard_ms = tp_now_ms();
+            int applied = st.applied;
+            uint64_t conflicts = n->conflicts, hlc = n->clock.last;
             s_follow_message(n, l, zmq_msg_data(&body), (size_t)len, &st);
+            trace_apply(n, l->src->name, zmq_msg_data(&body), (size_t)len,
+                        st.applied - applied, n->conflicts - conflicts, hlc);
         }
         zmq_msg_close(&body);
     }
     s_commit(n, &st);
     n->applied_remote += (uint64_t)st.applied;
     /* Every pack is ACKed, even one of duplicates only: the writer sends
-     * the next pack when the ACKs cover the last ones (masters/stream.c).
-     * The ACK leaves once durable: at once in a nosync store. */
-    if (st.recs)
+     * the next pack when the ACKs cover the last ones (masters/stream.c),
+     * and a snapshot's progress travels in the ACK too. The ACK leaves
+     * once durable: at once in a nosync store. */
+    if (st.recs || st.snap || st.installed)
         l->ack_due = 1;
     follow_ack_durable(n);
     if (st.resync)

@@ -95,6 +95,9 @@ def header:
   "- **Seed:** \(.seed // "?" | tostring | code)"
     + (if $clock == "" then "" else " · clock mode \($clock | code)" end),
   "- **Cluster:** \(cluster_line | md)",
+  (if $placement == "" then empty else
+     ($placement | split("\n") | map(select(. != ""))) as $p
+     | "- **Placement:** \($p[0] | md). Faults were injected by:", ($p[1:][] | "  - \(md)") end),
   "- **Operations:** \(ops_line)",
   (if (.history_errors // 0) > 0 then
      "- **Warning:** ⚠ \(.history_errors | count) malformed history lines were skipped by mm-check." else empty end),
@@ -227,7 +230,7 @@ def plots:
   "",
   "Shaded bands are the fault windows above, with the same labels (F1, F2, ...) and colours; the dashed grey line is the end of the load, the dotted green line the moment every node held the same data.",
   "",
-  ([["latency", "Latency of every operation",
+  (([["latency", "Latency of every operation",
      "Each dot is one operation (mm-check samples evenly if there are more than 50,000): filled dots are writes, rings are reads; blue/green = ok, orange = info (timed out, outcome unknown), red = failed. Log scale: each grid line is 10x."],
     ["throughput", "Throughput",
      "Successful writes and reads per second, and failed and unknown-outcome (info) writes per second, per \($bw) s bucket."],
@@ -236,7 +239,10 @@ def plots:
      + (if $lag_gaps == "" then "" else " No lag points for \($lag_gaps | md): that follower had not caught up with those writes when status sampling stopped, so its lag there is unknown, and at least the time left until sampling stopped." end)],
     ["stale", "Stale-read fraction",
      "Share of successful reads in each \($bw) s bucket that returned a value older than a write already acknowledged when the read began."]
-   ][] | "### \(.[1])", "", "![\(.[1])](\(.[0]).png)", "", .[2], "");
+   ] + (if $spacetime == "" then [] else
+     [["spacetime", "Space-time diagram",
+       "One vertical line per node, time running down (\($spacetime | split(" ")[0] | sub("window="; "") | md)). Blue arrows are packs of replicated writes, from the moment a node sent one to the moment another applied it, labelled with the (stamp, origin) of the last write they carried; red ones decided an LWW conflict, and a red cross marks the write LWW discarded; green arrows are client writes; an orange diamond is a pack that pushed the node's hybrid logical clock ahead of its own clock. Drawn from the nodes' traces by experiments/spacetime, which also wrote spacetime.svg for slides."]] end)
+   )[] | "### \(.[1])", "", "![\(.[1])](\(.[0]).png)", "", .[2], "");
 
 # ---- Witnesses ------------------------------------------------------------------------
 # Keys and values (k17=c3.42) become code spans, so a reader can grep them.
@@ -290,17 +296,18 @@ def nodes:
      elif $different == 1 then "All \($digests | length) nodes ended with byte-identical data (same \($hashname) digest of the dump)."
      else "The final dumps differ: \($different) different digests among \($digests | length) nodes (rows that differ from the most common one are marked)." end),
     "",
-    "| node | role | final keys | digest (\($hashname) of the dump) | conflicts logged | lost writes | missing / stale final / reordered |",
-    "|---|---|--:|---|--:|--:|--:|",
+    "| node | role | final keys | digest (\($hashname) of the dump) | conflicts logged | snapshots taken | lost writes | missing / stale final / reordered |",
+    "|---|---|--:|---|--:|--:|--:|--:|",
     ($rows[] | (($s.lost_writes.by_node // {})[.[0]]) as $l
      | "| **\(.[0] | cell)** | \(if .[1] == "" then "?" else .[1] | cell end)"
        + " | \(if .[2] == "" then "n/a" else .[2] | tonumber | count end)"
        + " | \(if .[3] == "" then "✘ no dump" else (.[3][:16] + "…" | code) + (if .[3] != $common then " ✘ differs" else "" end) end)"
        + " | \(if .[4] == "" then "no log" else .[4] | tonumber | count end)"
+       + " | \(if (.[5] // "") == "" then "no log" else .[5] | tonumber | count end)"
        + " | \(if $l == null then "n/a" else $l.total | count end)"
        + " | \(if $l == null then "" else "\($l.missing | count) / \($l.stale_final | count) / \($l.realtime_reordered | count)" end) |"),
     "",
-    "Conflicts logged: LWW conflicts the node resolved (lines with `event=conflict` in its log). Lost writes: acknowledged writes this node's final state cannot hold (see the witnesses).",
+    "Conflicts logged: LWW conflicts the node resolved (lines with `event=conflict` in its log). Snapshots taken: copies of a master's data the node installed because it came back behind that master's truncated log (`event=snapshot_installed`). Lost writes: acknowledged writes this node's final state cannot hold (see the witnesses).",
     "";
 
 def raw_files:

@@ -5,7 +5,7 @@
 # once p1's lease runs out it refuses epoch-0 writes, and after the heal it
 # hears epoch 2 and demotes itself.
 . "$(dirname "$0")/lib.sh"
-mk_cluster 2 1 layout=primary-standby ack=standby ack_timeout_ms=300
+mk_cluster 2 1 layout=primary-standby ack=standby ack_timeout_ms=300 liveness=10
 cluster up >/dev/null
 role() { mmctl --node "$1" status | sed -n 's/^role=//p'; }
 
@@ -30,7 +30,7 @@ done
 mmctl --node s1 promote 2 >/dev/null || fail "s1 could not be promoted"
 mmctl --node s1 --epoch 2 status >/dev/null # what the coordinator's beat does
 mmctl --node s1 put f 2 >/dev/null || fail "the new primary refused a write"
-sleep 0.6 # longer than the lease: liveness 5 x heartbeat 50 ms
+sleep 1.1 # longer than the lease: liveness 10 x heartbeat 50 ms
 for e in 0 1; do
     out=$(mmctl --node p1 --epoch $e put g 1 2>&1) && fail "the cut-off old primary took an epoch-$e write"
 done

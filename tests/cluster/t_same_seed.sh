@@ -1,6 +1,7 @@
 # Same seed, same operation sequence: every client issues the same
 # operations (kind, key, value, node) in the same order in two runs with the
-# same seed, whatever the timing; another seed gives another sequence.
+# same seed, whatever the timing; another seed gives another sequence. The
+# same holds for the fault schedule experiments/run draws from the seed.
 . "$(dirname "$0")/lib.sh"
 mk_cluster 2 2
 cluster up >/dev/null
@@ -20,3 +21,14 @@ cmp -s "$DIR/ops7.a" "$DIR/ops7.b" || fail "seed 7 gave two different operation 
 say "seed 7 twice: the same $n operations in the same per-client order"
 ! cmp -s "$DIR/ops7.a" "$DIR/ops8.a" || fail "seeds 7 and 8 gave the same sequence"
 say "seed 8: a different sequence"
+
+# The runner's fault schedule too: a node written random-node is drawn from
+# the seed (crash-loop draws 21 of them).
+sched() { "$top/experiments/run" crash-loop --seed "$1" --schedule; }
+sched 7 >"$DIR/sched7.a"
+sched 7 >"$DIR/sched7.b"
+sched 8 >"$DIR/sched8"
+[ "$(wc -l <"$DIR/sched7.a")" -ge 20 ] || fail "crash-loop schedules fewer than 20 kills"
+cmp -s "$DIR/sched7.a" "$DIR/sched7.b" || fail "seed 7 gave two different fault schedules"
+! cmp -s "$DIR/sched7.a" "$DIR/sched8" || fail "seeds 7 and 8 gave the same fault schedule"
+say "the fault schedule: the same for seed 7 twice ($(cut -f3 "$DIR/sched7.a" | cut -d' ' -f1 | sort | uniq -c | xargs)), another for seed 8"

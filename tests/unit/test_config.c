@@ -399,6 +399,25 @@ static void service_times_default_to_zero_and_are_bounded(void **state)
                    "got '-1'");
 }
 
+static void log_retain_defaults_to_100000_and_is_bounded(void **state)
+{
+    config_t c;
+    char err[256];
+    (void)state;
+    assert_int_equal(config_parse(S_MASTER, "mm.ini", &c, err, sizeof err), 0);
+    assert_int_equal(c.log_retain, 100000);
+    assert_int_equal(config_parse("[cluster]\nlog_retain = 500\n" S_MASTER,
+                                  "mm.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.log_retain, 500);
+    s_assert_error("[cluster]\nlog_retain = 0\n",
+                   "local.ini:2: log_retain must be from 1 to 1000000000, "
+                   "got '0'");
+    s_assert_error("[node m1]\nlog_retain = 5\n",
+                   "local.ini:2: unknown key 'log_retain' in [node m1] (it "
+                   "belongs in [cluster])");
+}
+
 static void more_than_max_nodes_is_refused(void **state)
 {
     char text[4096] = "";
@@ -615,6 +634,7 @@ int main(void)
         cmocka_unit_test(a_primary_standby_cluster_parses_with_ack_standby),
         cmocka_unit_test(ack_all_and_quorum_wait_for_other_masters),
         cmocka_unit_test(service_times_default_to_zero_and_are_bounded),
+        cmocka_unit_test(log_retain_defaults_to_100000_and_is_bounded),
         cmocka_unit_test(primaries_and_masters_do_not_mix),
         cmocka_unit_test(more_than_max_nodes_is_refused),
         cmocka_unit_test(numbers_must_be_whole_and_in_range),

@@ -787,6 +787,189 @@ static void destroy_accepts_null_and_clears_the_pointer(void **state)
     store_destroy(&f->s);
 }
 
+/* ---- Truncation and snapshots (common/store_log.c) ---------------------- */
+
+/* Applies seqs 1..n of origin o, key "o.seq", in one batch. */
+static void s_fill(store_t *s, uint16_t o, uint64_t n)
+{
+    store_outcome_t out;
+    char key[32];
+
+    assert_int_equal(store_begin(s), 0);
+    for (uint64_t seq = 1; seq <= n; seq++) {
+        record_t r = s_rec(o, seq * 10, seq, "v");
+        snprintf(key, sizeof key, "%u.%llu", (unsigned)o,
+                 (unsigned long long)seq);
+        assert_int_equal(s_apply(s, key, &r, &out), 0);
+    }
+    assert_int_equal(store_commit(s), 0);
+}
+
+static void
+truncation_removes_the_log_below_a_seq_and_keeps_the_rest(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0};
+
+    s_fill(f->s, 1, 10);
+    s_fill(f->s, 2, 3);
+    assert_int_equal(store_log_first(f->s, 1), 1);
+    assert_int_equal(store_log_truncate(f->s, 1, 6, 100), 5);
+    assert_int_equal(store_log_first(f->s, 1), 6);
+    assert_int_equal(store_log_scan(f->s, 1, 6, 100, s_visit, &v), 5);
+    assert_string_equal(v.seen, "1.6=v@6 1.7=v@7 1.8=v@8 1.9=v@9 1.10=v@10");
+    /* Other origins, the applied vector and the data are untouched. */
+    assert_int_equal(store_log_scan(f->s, 2, 1, 100, s_visit, &v), 3);
+    assert_int_equal(store_log_first(f->s, 2), 1);
+    assert_int_equal(store_applied(f->s, 1), 10);
+    assert_int_equal(store_next_seq(f->s, 1), 11);
+    s_assert_value(f->s, "1.2", "v");
+    /* Asking again changes nothing. */
+    assert_int_equal(store_log_truncate(f->s, 1, 6, 100), 0);
+    assert_int_equal(store_log_truncate(f->s, 1, 3, 100), 0);
+    assert_int_equal(store_log_first(f->s, 1), 6);
+}
+
+static void a_scan_from_below_the_truncation_point_says_truncated(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0};
+
+    s_fill(f->s, 1, 10);
+    assert_int_equal(store_log_truncate(f->s, 1, 6, 100), 5);
+    assert_int_equal(store_log_scan(f->s, 1, 5, 100, s_visit, &v),
+                     MM_ERR_TRUNCATED);
+    assert_int_equal(store_log_scan(f->s, 1, 0, 100, s_visit, &v),
+                     MM_ERR_TRUNCATED);
+    assert_int_equal(v.count, 0);
+}
+
+static void truncation_deletes_in_bounded_chunks_and_resumes(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0};
+
+    s_fill(f->s, 1, 10);
+    /* The truncation point moves at once; the deletes trail behind. */
+    assert_int_equal(store_log_truncate(f->s, 1, 9, 3), 3);
+    assert_int_equal(store_log_first(f->s, 1), 9);
+    assert_int_equal(store_log_scan(f->s, 1, 8, 10, s_visit, &v),
+                     MM_ERR_TRUNCATED);
+    assert_int_equal(store_log_truncate(f->s, 1, 9, 3), 3);
+    /* A restart finds the entries still waiting. */
+    s_reopen(f);
+    assert_int_equal(store_log_first(f->s, 1), 9);
+    assert_int_equal(store_log_truncate(f->s, 1, 9, 3), 2);
+    assert_int_equal(store_log_truncate(f->s, 1, 9, 3), 0);
+    assert_int_equal(store_log_scan(f->s, 1, 9, 10, s_visit, &v), 2);
+    assert_string_equal(v.seen, "1.9=v@9 1.10=v@10");
+}
+
+static void truncation_stops_after_the_newest_write(void **state)
+{
+    fixture_t *f = *state;
+    visits_t v = {0};
+
+    s_fill(f->s, 1, 4);
+    assert_int_equal(store_log_truncate(f->s, 1, 100, 100), 4);
+    assert_int_equal(store_log_first(f->s, 1), 5);
+    assert_int_equal(store_applied(f->s, 1), 4);
+    assert_int_equal(store_log_scan(f->s, 1, 5, 10, s_visit, &v), 0);
+    /* The next write lands where the log now begins. */
+    s_apply_one(f->s, "next", s_rec(1, 500, 5, "n"));
+    assert_int_equal(store_log_scan(f->s, 1, 5, 10, s_visit, &v), 1);
+    assert_string_equal(v.seen, "next=n@5");
+}
+
+static void truncation_is_refused_inside_a_batch(void **state)
+{
+    fixture_t *f = *state;
+
+    s_fill(f->s, 1, 4);
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_log_truncate(f->s, 1, 3, 10), MM_ERR_STATE);
+    assert_int_equal(store_log_truncate(f->s, 0, 3, 10), -EINVAL);
+    store_abort(f->s);
+    assert_int_equal(store_log_first(f->s, 1), 1);
+}
+
+static void a_snapshot_record_is_applied_by_lww_alone(void **state)
+{
+    fixture_t *f = *state;
+    record_t older = s_rec(2, 50, 77, "older");
+    record_t newer = s_rec(2, 200, 78, "newer");
+    record_t fresh = s_rec(3, 10, 5, "fresh");
+    visits_t v = {0};
+
+    s_apply_one(f->s, "a", s_rec(1, 100, 1, "mine"));
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(
+        store_apply_snapshot(f->s, (const uint8_t *)"a", 1, &older), 0);
+    assert_int_equal(
+        store_apply_snapshot(f->s, (const uint8_t *)"a", 1, &newer), 1);
+    assert_int_equal(
+        store_apply_snapshot(f->s, (const uint8_t *)"a", 1, &newer), 0);
+    assert_int_equal(
+        store_apply_snapshot(f->s, (const uint8_t *)"b", 1, &fresh), 1);
+    assert_int_equal(store_commit(f->s), 0);
+    s_assert_value(f->s, "a", "newer");
+    s_assert_value(f->s, "b", "fresh");
+    /* No seq checks, and neither the log nor the vector moved. */
+    assert_int_equal(store_applied(f->s, 2), 0);
+    assert_int_equal(store_applied(f->s, 3), 0);
+    assert_int_equal(store_log_scan(f->s, 2, 1, 10, s_visit, &v), 0);
+    assert_int_equal(store_log_scan(f->s, 1, 1, 10, s_visit, &v), 1);
+    /* Outside a batch it is refused. */
+    assert_int_equal(
+        store_apply_snapshot(f->s, (const uint8_t *)"c", 1, &fresh),
+        MM_ERR_STATE);
+}
+
+static void
+finishing_a_snapshot_raises_applied_and_starts_the_log_after_it(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t vec[MM_MAX_NODES + 1] = {0};
+    visits_t v = {0};
+
+    s_fill(f->s, 1, 3);
+    s_fill(f->s, 3, 8);
+    vec[1] = 10;
+    vec[2] = 5;
+    vec[3] = 6; /* behind what the store holds: left alone */
+    assert_int_equal(store_snapshot_finish(f->s, vec, 0xe), 0);
+    assert_int_equal(store_applied(f->s, 1), 10);
+    assert_int_equal(store_applied(f->s, 2), 5);
+    assert_int_equal(store_applied(f->s, 3), 8);
+    assert_int_equal(store_log_first(f->s, 1), 11);
+    assert_int_equal(store_log_first(f->s, 2), 6);
+    assert_int_equal(store_log_first(f->s, 3), 1);
+    assert_int_equal(store_log_scan(f->s, 1, 4, 10, s_visit, &v),
+                     MM_ERR_TRUNCATED);
+    /* Both survive a restart, and the stream resumes after the vector. */
+    s_reopen(f);
+    assert_int_equal(store_applied(f->s, 1), 10);
+    assert_int_equal(store_log_first(f->s, 1), 11);
+    s_apply_one(f->s, "after", s_rec(1, 900, 11, "x"));
+    assert_int_equal(store_log_scan(f->s, 1, 11, 10, s_visit, &v), 1);
+    assert_string_equal(v.seen, "after=x@11");
+    /* The entries left below the new start are deleted by truncation. */
+    assert_int_equal(store_log_truncate(f->s, 1, 1, 100), 3);
+    assert_int_equal(store_log_truncate(f->s, 1, 1, 100), 0);
+}
+
+static void finishing_a_snapshot_is_refused_inside_a_batch(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t vec[MM_MAX_NODES + 1] = {0};
+
+    vec[1] = 10;
+    assert_int_equal(store_begin(f->s), 0);
+    assert_int_equal(store_snapshot_finish(f->s, vec, 0x2), MM_ERR_STATE);
+    store_abort(f->s);
+    assert_int_equal(store_applied(f->s, 1), 0);
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, s_setup, s_teardown)
@@ -819,6 +1002,14 @@ int main(void)
         T(a_second_open_of_the_same_directory_is_refused),
         T(a_batch_of_ten_thousand_writes_commits),
         T(destroy_accepts_null_and_clears_the_pointer),
+        T(truncation_removes_the_log_below_a_seq_and_keeps_the_rest),
+        T(a_scan_from_below_the_truncation_point_says_truncated),
+        T(truncation_deletes_in_bounded_chunks_and_resumes),
+        T(truncation_stops_after_the_newest_write),
+        T(truncation_is_refused_inside_a_batch),
+        T(a_snapshot_record_is_applied_by_lww_alone),
+        T(finishing_a_snapshot_raises_applied_and_starts_the_log_after_it),
+        T(finishing_a_snapshot_is_refused_inside_a_batch),
     };
 #undef T
     return cmocka_run_group_tests(tests, NULL, NULL);

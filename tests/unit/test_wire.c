@@ -318,6 +318,8 @@ static void every_command_has_a_name(void **state)
         {WIRE_ACK, "ACK"},
         {WIRE_BEAT, "BEAT"},
         {WIRE_REHELLO, "REHELLO"},
+        {WIRE_SNAP, "SNAP"},
+        {WIRE_SNAP_END, "SNAP_END"},
     };
     size_t i;
     int cmd, named = 0;
