@@ -248,7 +248,8 @@ void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m);
 
 /* ---- common/fault.c -------------------------------------------------- */
 
-/* Applies a FAULT request; on failure writes why into msg. */
+/* Applies a FAULT request: fault_parse() (fault.h), then PEER against the
+ * cluster file. On failure writes why into msg and changes nothing. */
 int fault_apply(node_t *n, const wire_msg_t *m, char *msg, size_t cap);
 /* Whether an injected partition cuts what node id sends us / what we send
  * node id. */
