@@ -867,6 +867,32 @@ static void malformed_lines_are_counted_and_skipped(void **state)
     check_destroy(&c);
 }
 
+/* `t` is monotonic nanoseconds: a negative one is refused, so that no
+ * difference of two times can overflow (found while writing
+ * tests/fuzz/fuzz_history: -9e18 and 9e18 overflowed in check_avail.c,
+ * which UBSan reports). */
+static void a_negative_time_is_refused(void **state)
+{
+    check_t *c = s_new();
+    char err[256] = "";
+    const char *neg = "{\"t\":-9000000000000000000,\"type\":\"run\","
+                      "\"event\":\"start\"}";
+    const char *far = "{\"t\":9000000000000000000,\"type\":\"run\","
+                      "\"event\":\"load_end\"}";
+    (void)state;
+    assert_int_equal(
+        check_feed_history_line(c, neg, strlen(neg), err, sizeof err),
+        MM_ERR_CORRUPT);
+    assert_non_null(strstr(err, "never negative"));
+    assert_int_equal(
+        check_feed_history_line(c, far, strlen(far), err, sizeof err), 0);
+    s_write(c, 1, "x", "a", "m1", 100, 110, "100.0");
+    const check_results_t *r = s_finish(c);
+    assert_int_equal(r->history_errors, 1);
+    assert_true(r->duration_s > 8.9e9 && r->duration_s < 9.1e9);
+    check_destroy(&c);
+}
+
 static void an_operation_never_completed_counts_as_info(void **state)
 {
     check_t *c = s_new();
@@ -1223,6 +1249,7 @@ int main(void)
             operations_through_the_coordinator_are_checked_like_others),
         cmocka_unit_test(a_null_metric_fails_its_threshold),
         cmocka_unit_test(malformed_lines_are_counted_and_skipped),
+        cmocka_unit_test(a_negative_time_is_refused),
         cmocka_unit_test(an_operation_never_completed_counts_as_info),
         cmocka_unit_test(history_lines_after_a_dump_are_refused),
         cmocka_unit_test(the_summary_carries_every_required_field),
