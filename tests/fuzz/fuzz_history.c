@@ -34,6 +34,24 @@ typedef struct {
     uint64_t history_fed, history_bad, dump_bad;
 } s_counts_t;
 
+/* 0, or one of the two errors the call documents, with a reason. */
+static int s_answer_ok(int rc, const char *err, int code1, int code2)
+{
+    return rc == 0 || ((rc == code1 || rc == code2) && err[0] != '\0');
+}
+
+/* Whether line is "PREFIX REST"; copies REST into arg. */
+static int s_directive(const char *line, size_t len, const char *prefix,
+                       char *arg, size_t cap)
+{
+    size_t n = strlen(prefix);
+
+    if (len <= n || memcmp(line, prefix, n) != 0)
+        return 0;
+    snprintf(arg, cap, "%.*s", (int)(len - n), line + n);
+    return 1;
+}
+
 /* One input line; the line is a heap copy of exactly its bytes. */
 static void s_feed(check_t *c, const char *line, size_t len, int *dumping,
                    s_counts_t *n)
@@ -41,22 +59,14 @@ static void s_feed(check_t *c, const char *line, size_t len, int *dumping,
     char err[256] = "", arg[64];
     int rc;
 
-    if (len > 11 && memcmp(line, "#threshold ", 11) == 0) {
-        snprintf(arg, sizeof arg, "%.*s", (int)(len - 11), line + 11);
+    if (s_directive(line, len, "#threshold ", arg, sizeof arg)) {
         rc = check_add_threshold(c, arg, err, sizeof err);
-        FUZZ_CHECK(rc == 0 || ((rc == MM_ERR_UNKNOWN || rc == MM_ERR_CONFIG) &&
-                               err[0] != '\0'));
-        return;
-    }
-    if (len > 6 && memcmp(line, "#dump ", 6) == 0) {
-        snprintf(arg, sizeof arg, "%.*s", (int)(len - 6), line + 6);
+        FUZZ_CHECK(s_answer_ok(rc, err, MM_ERR_UNKNOWN, MM_ERR_CONFIG));
+    } else if (s_directive(line, len, "#dump ", arg, sizeof arg)) {
         rc = check_begin_dump(c, arg, err, sizeof err);
-        FUZZ_CHECK(rc == 0 || ((rc == MM_ERR_UNKNOWN || rc == MM_ERR_STATE) &&
-                               err[0] != '\0'));
+        FUZZ_CHECK(s_answer_ok(rc, err, MM_ERR_UNKNOWN, MM_ERR_STATE));
         *dumping = 1;
-        return;
-    }
-    if (!*dumping) {
+    } else if (!*dumping) {
         size_t k = 0, end = len;
         while (end > 0 && (line[end - 1] == '\n' || line[end - 1] == '\r'))
             end--;
@@ -64,14 +74,13 @@ static void s_feed(check_t *c, const char *line, size_t len, int *dumping,
             k++;
         n->history_fed += k < end;
         rc = check_feed_history_line(c, line, len, err, sizeof err);
-        FUZZ_CHECK(rc == 0 || (rc == MM_ERR_CORRUPT && err[0] != '\0'));
+        FUZZ_CHECK(s_answer_ok(rc, err, MM_ERR_CORRUPT, MM_ERR_CORRUPT));
         n->history_bad += rc != 0;
-        return;
+    } else {
+        rc = check_feed_dump_line(c, line, len, err, sizeof err);
+        FUZZ_CHECK(s_answer_ok(rc, err, MM_ERR_CORRUPT, MM_ERR_STATE));
+        n->dump_bad += rc == MM_ERR_CORRUPT;
     }
-    rc = check_feed_dump_line(c, line, len, err, sizeof err);
-    FUZZ_CHECK(rc == 0 || ((rc == MM_ERR_CORRUPT || rc == MM_ERR_STATE) &&
-                           err[0] != '\0'));
-    n->dump_bad += rc == MM_ERR_CORRUPT;
 }
 
 static int s_fraction(double v)
@@ -137,6 +146,8 @@ static void s_check_outputs(const check_t *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const nodes[] = {"m1", "m2", "r1", "r2"};
+    /* Minute-wide buckets: a fuzzed history spans any time, and 100,000
+     * rows of series.csv per input would be most of the run's time. */
     check_opts_t o = {
         .nodes = nodes, .nnodes = 4, .scenario = "fuzz", .bucket_ms = 60000};
     s_counts_t n = {0};
