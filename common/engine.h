@@ -206,9 +206,12 @@ struct node {
 
 /* ---- common/node.c --------------------------------------------------- */
 
+/* Node id origin's bit in a mask (filters, wants, writers). A frame's
+ * origin is whatever its sender wrote: a number no node can have gets no
+ * bit, where a shift by 32 or more would be undefined. */
 static inline uint32_t node_bit(uint16_t origin)
 {
-    return 1u << origin;
+    return origin <= MM_MAX_NODES ? 1u << origin : 0;
 }
 /* The name of node id, or "?". Borrowed from the config. */
 const char *node_name_of(const node_t *n, uint16_t id);
