@@ -1,51 +1,68 @@
 /*
- * fuzz_node.c - a node's whole request path: any messages, sent to the
- * `client` socket of a real node in this process, decoded and dispatched
- * by common/serve.c to the writer, GET, DUMP, STATUS, FAULT, PROMOTE and
- * DEMOTE, with a real Berkeley DB store under a temporary directory.
+ * fuzz_node.c - a real node in this process, fed any messages on the
+ * three sockets where bytes from outside reach it:
  *
- * The node is p1, the primary of a cluster of p1 and a replica r1, on
- * inproc:// endpoints of its own ZeroMQ context (no port, no other
- * process). The harness holds a DEALER on that context and drives the
- * node's loop by hand: it sends an input's messages, then calls
- * serve_clients() until every one is answered.
+ *   client   requests (common/serve.c: decode, dispatch to the writer,
+ *            GET, DUMP, STATUS, FAULT, PROMOTE, DEMOTE), from a DEALER;
+ *   peer     a follower's HELLO and ACK (masters/stream.c), from a DEALER
+ *            that calls itself r1;
+ *   follow   a source's REC packs, BEAT and REHELLO (replicas/follow.c),
+ *            from a ROUTER bound where p1 expects its standby s1.
  *
- * An input is a list of messages, each a 2-byte big-endian length and
- * that many bytes; a length with its top bit set sends the part with
- * ZMQ_SNDMORE, so the next part joins the same message (the node answers
- * the first part and drops the rest). This checks that:
+ * The node is p1 of tests/inproc_node.h (a primary, with a standby s1
+ * and a replica r1), with a Berkeley DB store under a temporary directory
+ * and inproc:// endpoints: the harness plays r1 and s1 and runs the
+ * node's loop by hand (serve_clients, stream_serve_peers, follow_read,
+ * stream_pump).
  *
- *   - every message gets exactly one reply, in order, echoing its request
- *     id (or 0 when it is shorter than a header's reqid);
+ * An input is a list of message parts, each a 2-byte big-endian header
+ * and that many bytes: bit 15 sends the part with ZMQ_SNDMORE (the next
+ * part joins the message; a node reads the first and drops the rest),
+ * bits 13-14 choose the socket (0 and 3 client, 1 peer, 2 follow), bits
+ * 0-12 the length. Frames to the follow socket get p1's current session
+ * number in their reqid (frame by frame, as far as the pack walks): the
+ * fuzzer could never guess it, and a frame of another session is simply
+ * ignored. This checks that:
+ *
+ *   - every client message gets exactly one reply, in order, echoing its
+ *     request id (or 0 when it is too short to hold one), and only then
+ *     are the peer and follow messages served;
  *   - every reply decodes, comes from p1 and is the kind its request
  *     asks for (PUT: OK or ERROR, GET: VALUE, NOTFOUND or ERROR, ...);
  *   - a DUMP page is a list of log entries that decode, as many as it
  *     says;
  *   - a GET after an acknowledged PUT or DEL of the same key in the same
- *     input reads exactly that write (its value and stamp), the node's
- *     own read-your-writes.
+ *     input reads exactly that write (its value and stamp);
+ *   - whatever p1 sends r1 (REC packs, BEAT, REHELLO) and s1 (HELLO, ACK)
+ *     decodes, frame by frame, and its vectors decode.
  *
  * The node lives across inputs, as a real one does, but each input finds
  * it as a primary at its first epoch, unfenced, with no fault and no clock
  * offset (s_tidy()): otherwise one early frame (any request naming a newer
  * epoch fences a primary) would decide how every later input is served.
  */
+/* nftw() (inproc_node.h) is an X/Open function. */
 #define _XOPEN_SOURCE 700
-#include <ftw.h>
 #include <stdio.h>
 #include <unistd.h>
+#include "../inproc_node.h"
 #include "bytes.h"
-#include "engine.h"
 #include "fuzz.h"
 #include "log.h"
+#include "transport.h"
 
 #define MAX_MESSAGES 64
 #define FRESH_AFTER_WRITES 4000
 
+enum { CH_CLIENT, CH_PEER, CH_FOLLOW, CH_CLIENT2 };
+
 static char s_dir[64];
 static node_t *s_node;
-static void *s_dealer;
-static uint32_t s_epoch; /* the epoch a fresh store starts at */
+static void *s_client;     /* DEALER to p1's client socket */
+static void *s_follower;   /* DEALER "r1" to p1's peer socket */
+static void *s_source;     /* ROUTER at s1's peer endpoint */
+static uint64_t s_session; /* p1's session with s1, from its last HELLO */
+static uint32_t s_epoch;   /* the epoch a fresh store starts at */
 
 /*
  * Berkeley DB keeps a private environment's regions (DB_PRIVATE) in
@@ -59,53 +76,93 @@ const char *__lsan_default_suppressions(void)
     return "leak:libdb-5.3.so\n";
 }
 
-static int s_rm(const char *path, const struct stat *st, int flag,
-                struct FTW *ftw)
+static void *s_socket(int type, const char *identity)
 {
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    void *sock = inproc_node_socket(s_node, type, identity);
+
+    FUZZ_CHECK(sock != NULL);
+    return sock;
 }
 
-/* A fresh p1 on an empty store, and a DEALER connected to it. */
+/* Checks one message part p1 sent: frames back to back that decode. */
+static void s_check_frames(const uint8_t *b, size_t len, wire_msg_t *last)
+{
+    size_t off = 0, flen;
+
+    FUZZ_CHECK(len >= WIRE_HEADER_SIZE);
+    while (off < len) {
+        FUZZ_CHECK(wire_frame_len(b + off, len - off, &flen) == 0);
+        FUZZ_CHECK(wire_decode(b + off, flen, last) == 0);
+        /* A REC carries its record's origin: p1 relays s1's writes. */
+        FUZZ_CHECK(last->cmd == WIRE_REC || last->origin == s_node->self->id);
+        if (last->cmd == WIRE_HELLO || last->cmd == WIRE_ACK ||
+            last->cmd == WIRE_BEAT) {
+            uint64_t vec[MM_MAX_NODES + 1];
+            uint32_t mask;
+            FUZZ_CHECK(wire_vec_decode(last->value, last->vlen, vec, &mask) ==
+                       0);
+        }
+        off += flen;
+    }
+}
+
+/*
+ * Reads whatever p1 has sent r1 and s1; returns how many messages. A
+ * HELLO to s1 starts a new session, whose number later follow frames
+ * carry.
+ */
+static int s_drain_replication(void)
+{
+    int got = 0;
+    zmq_msg_t m;
+    wire_msg_t last;
+
+    zmq_msg_init(&m);
+    while (zmq_msg_recv(&m, s_follower, ZMQ_DONTWAIT) >= 0) {
+        s_check_frames(zmq_msg_data(&m), zmq_msg_size(&m), &last);
+        FUZZ_CHECK(!zmq_msg_more(&m));
+        got++;
+    }
+    while (zmq_msg_recv(&m, s_source, ZMQ_DONTWAIT) >= 0) {
+        /* [p1's routing id][one frame] */
+        FUZZ_CHECK(zmq_msg_size(&m) == 2 && zmq_msg_more(&m));
+        FUZZ_CHECK(zmq_msg_recv(&m, s_source, ZMQ_DONTWAIT) >= 0);
+        s_check_frames(zmq_msg_data(&m), zmq_msg_size(&m), &last);
+        FUZZ_CHECK(!zmq_msg_more(&m));
+        if (last.cmd == WIRE_HELLO)
+            s_session = last.reqid;
+        got++;
+    }
+    zmq_msg_close(&m);
+    return got;
+}
+
+/* A fresh p1 on an empty store, and the harness's three sockets. */
 static void s_start(void)
 {
-    char text[1024], err[512];
-    config_t cfg;
-    int linger = 0;
+    char err[512];
 
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
-    FUZZ_CHECK(mkdir(s_dir, 0700) == 0);
-    snprintf(text, sizeof text,
-             "[cluster]\nname = fuzz\ndata_dir = %s\ncache_mb = 4\n"
-             "[node p1]\nrole = primary\nclient = inproc://p1\n"
-             "peer = inproc://p1-peer\n"
-             "[node r1]\nrole = replica\nclient = inproc://r1\n",
-             s_dir);
-    FUZZ_CHECK(config_parse(text, "fuzz", &cfg, err, sizeof err) == 0);
-    s_node = node_new(&cfg, "p1", err, sizeof err);
+    s_node = inproc_node_start(s_dir, err, sizeof err);
     if (s_node == NULL)
         fprintf(stderr, "fuzz_node: %s\n", err);
     FUZZ_CHECK(s_node != NULL);
-    primary_start(s_node);
     s_epoch = store_epoch(s_node->store);
-    s_dealer = zmq_socket(s_node->ctx, ZMQ_DEALER);
-    FUZZ_CHECK(s_dealer != NULL);
-    zmq_setsockopt(s_dealer, ZMQ_LINGER, &linger, sizeof linger);
-    FUZZ_CHECK(zmq_connect(s_dealer, "inproc://p1") == 0);
+    s_client = s_socket(ZMQ_DEALER, NULL);
+    FUZZ_CHECK(zmq_connect(s_client, "inproc://p1") == 0);
+    s_follower = s_socket(ZMQ_DEALER, "r1");
+    FUZZ_CHECK(zmq_connect(s_follower, "inproc://p1-peer") == 0);
+    s_source = s_socket(ZMQ_ROUTER, NULL);
+    FUZZ_CHECK(zmq_bind(s_source, "inproc://s1-peer") == 0);
+    follow_start(s_node);
+    s_drain_replication();
 }
 
 static void s_stop(void)
 {
-    zmq_close(s_dealer);
-    node_destroy(&s_node);
-}
-
-static void s_at_exit(void)
-{
-    s_stop();
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    zmq_close(s_client);
+    zmq_close(s_follower);
+    zmq_close(s_source);
+    inproc_node_stop(&s_node, s_dir);
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -118,7 +175,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
              (int)getpid());
     log_init("p1", LOG_ERROR);
     s_start();
-    atexit(s_at_exit);
+    atexit(s_stop);
     return 0;
 }
 
@@ -139,6 +196,7 @@ static void s_tidy(void)
         return;
     }
     n->primary.newer_epoch = 0;
+    n->primary.confirmed_ms = tp_now_ms();
     memset(&n->faults, 0, sizeof n->faults);
     hlc_set_offset(&n->clock, 0);
 }
@@ -239,19 +297,65 @@ static void s_check_read_your_writes(const s_exchange_t *x, int i)
     }
 }
 
-/* Sends the input's messages; returns how many. */
+/* Puts p1's session into each frame of a follow message, in place. */
+static void s_stamp_session(uint8_t *b, size_t len)
+{
+    size_t off = 0, flen;
+
+    while (off + WIRE_HEADER_SIZE <= len) {
+        bytes_put64(b + off + WIRE_OFF_REQID, s_session);
+        if (wire_frame_len(b + off, len - off, &flen) != 0)
+            break;
+        off += flen;
+    }
+}
+
+/* One message part of the input, on its socket; first: it starts a
+ * message. */
+static void s_send_part(int ch, uint8_t *b, size_t len, int more, int first)
+{
+    void *sock = ch == CH_PEER     ? s_follower
+                 : ch == CH_FOLLOW ? s_source
+                                   : s_client;
+    int flags = more ? ZMQ_SNDMORE : 0;
+
+    if (ch == CH_FOLLOW)
+        s_stamp_session(b, len);
+    /* A ROUTER needs the routing id first: p1's links call themselves by
+     * the node's name. */
+    if (ch == CH_FOLLOW && first)
+        FUZZ_CHECK(zmq_send(sock, "p1", 2, ZMQ_SNDMORE) == 2);
+    FUZZ_CHECK(zmq_send(sock, b, len, flags) == (int)len);
+}
+
+/*
+ * Sends the input's parts; fills x with the client messages and returns
+ * how many. A message may not change socket halfway: a part on another
+ * socket first ends the open message there (with an empty last part).
+ */
 static int s_send(const uint8_t *data, size_t size, s_exchange_t *x)
 {
     size_t at = 0;
-    int n = 0, more = 0;
+    int n = 0, open = -1; /* the socket with a message still open */
+    uint8_t *buf = malloc(size > 0 ? size : 1);
 
-    while (at + 2 <= size && n < MAX_MESSAGES) {
+    FUZZ_CHECK(buf != NULL);
+    while (at + 2 <= size) {
         uint16_t head = bytes_get16(data + at);
-        size_t len = head & 0x7fff;
+        int ch = (head >> 13) & 3, more = (head & 0x8000) != 0;
+        size_t len = head & 0x1fff;
         at += 2;
         if (len > size - at)
             len = size - at;
-        if (!more) {
+        if (ch == CH_CLIENT2)
+            ch = CH_CLIENT;
+        if (open >= 0 && open != ch) {
+            s_send_part(open, buf, 0, 0, 0);
+            open = -1;
+        }
+        if (ch == CH_CLIENT && open < 0) {
+            if (n == MAX_MESSAGES)
+                break;
             s_exchange_t *e = &x[n++];
             e->bytes = malloc(len > 0 ? len : 1);
             FUZZ_CHECK(e->bytes != NULL);
@@ -262,53 +366,75 @@ static int s_send(const uint8_t *data, size_t size, s_exchange_t *x)
                            ? bytes_get64(e->bytes + WIRE_OFF_REQID)
                            : 0;
         }
-        more = (head & 0x8000) != 0 && n < MAX_MESSAGES;
-        FUZZ_CHECK(zmq_send(s_dealer, data + at, len, more ? ZMQ_SNDMORE : 0) ==
-                   (int)len);
+        if (len > 0)
+            memcpy(buf, data + at, len);
+        s_send_part(ch, buf, len, more, open < 0);
+        open = more ? ch : -1;
         at += len;
     }
-    if (more) /* the last part said more: end the message */
-        FUZZ_CHECK(zmq_send(s_dealer, "", 0, 0) == 0);
+    if (open >= 0) /* the last part said more: end the message */
+        s_send_part(open, buf, 0, 0, 0);
+    free(buf);
     return n;
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Serves the client socket until all n messages are answered. */
+static void s_serve_clients(s_exchange_t *x, int n)
 {
-    static s_exchange_t x[MAX_MESSAGES];
-    int n, got = 0, idle = 0;
+    int got = 0, idle = 0;
+    zmq_msg_t extra;
 
-    s_tidy();
-    memset(x, 0, sizeof x);
-    n = s_send(data, size, x);
-    /* Serve until every message is answered; a message the node never
-     * answers shows as a loop that stops making progress. */
     while (got < n) {
         serve_clients(s_node);
         int before = got;
         while (got < n) {
             zmq_msg_init(&x[got].reply);
-            if (zmq_msg_recv(&x[got].reply, s_dealer, ZMQ_DONTWAIT) < 0) {
+            if (zmq_msg_recv(&x[got].reply, s_client, ZMQ_DONTWAIT) < 0) {
                 zmq_msg_close(&x[got].reply);
                 break;
             }
             got++;
         }
+        /* A message the node never answers shows as no progress. */
         idle = got == before ? idle + 1 : 0;
         FUZZ_CHECK(idle < 100);
     }
-    zmq_msg_t extra;
     zmq_msg_init(&extra);
-    FUZZ_CHECK(zmq_msg_recv(&extra, s_dealer, ZMQ_DONTWAIT) < 0);
+    FUZZ_CHECK(zmq_msg_recv(&extra, s_client, ZMQ_DONTWAIT) < 0);
     zmq_msg_close(&extra);
+}
 
+/* Serves replication until a pass finds nothing to do. */
+static void s_serve_replication(void)
+{
+    for (int pass = 0; pass < 100; pass++) {
+        stream_serve_peers(s_node);
+        for (int i = 0; i < s_node->follow.nlinks; i++)
+            follow_read(s_node, &s_node->follow.links[i]);
+        follow_update_wants(s_node);
+        int pending = stream_pump(s_node);
+        if (s_drain_replication() == 0 && !pending)
+            return;
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static s_exchange_t x[MAX_MESSAGES];
+    int n;
+
+    s_tidy();
+    memset(x, 0, sizeof x);
+    n = s_send(data, size, x);
+    s_serve_clients(x, n);
     for (int i = 0; i < n; i++) {
         s_exchange_t *e = &x[i];
         FUZZ_CHECK(wire_decode(zmq_msg_data(&e->reply), zmq_msg_size(&e->reply),
                                &e->rep) == 0);
         FUZZ_CHECK(e->rep.reqid == (e->decoded ? e->req.reqid : e->reqid));
-        /* A miss on a key never written has no origin (0). */
+        /* A read carries its record's origin (0: never written). */
         FUZZ_CHECK(e->rep.origin == s_node->self->id ||
-                   (e->rep.cmd == WIRE_NOTFOUND && e->rep.origin == 0));
+                   e->rep.cmd == WIRE_VALUE || e->rep.cmd == WIRE_NOTFOUND);
         FUZZ_CHECK(s_kind_ok(e));
         if (e->rep.cmd == WIRE_DUMP_REPLY)
             s_check_dump_page(&e->rep);
@@ -319,5 +445,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         zmq_msg_close(&x[i].reply);
         free(x[i].bytes);
     }
+    s_serve_replication();
     return 0;
 }

@@ -160,14 +160,55 @@ typedef struct {
     size_t n;
 } s_input_t;
 
+/* The sockets of a fuzz_node input (bits 13-14 of a part's header). */
+enum { TO_CLIENT = 0, TO_PEER = 1, TO_FOLLOW = 2 };
+
+/* Appends one part: the header, then the k frames of m back to back (a
+ * pack, when k > 1). */
+static void s_pack(s_input_t *in, int to, const wire_msg_t *m, int k, int more)
+{
+    size_t len = 0;
+    for (int i = 0; i < k; i++) {
+        int n = wire_encode(&m[i], in->b + in->n + 2 + len,
+                            sizeof in->b - in->n - 2 - len);
+        if (n < 0)
+            exit(1);
+        len += (size_t)n;
+    }
+    bytes_put16(in->b + in->n,
+                (uint16_t)(len | (size_t)to << 13 | (more ? 0x8000 : 0)));
+    in->n += 2 + len;
+}
+
+static void s_part(s_input_t *in, int to, const wire_msg_t *m, int more)
+{
+    s_pack(in, to, m, 1, more);
+}
+
 static void s_add(s_input_t *in, int cmd, uint32_t epoch, uint64_t reqid,
                   const char *key, const char *value, int more)
 {
-    wire_msg_t m = {.epoch = epoch, .reqid = reqid};
-    size_t len = s_frame(in->b + in->n + 2, sizeof in->b - in->n - 2, m, cmd,
-                         key, value);
-    bytes_put16(in->b + in->n, (uint16_t)(len | (more ? 0x8000 : 0)));
-    in->n += 2 + len;
+    wire_msg_t m = {.cmd = (uint8_t)cmd, .epoch = epoch, .reqid = reqid};
+    m.key = (const uint8_t *)key;
+    m.klen = key ? (uint32_t)strlen(key) : 0;
+    m.value = (const uint8_t *)value;
+    m.vlen = value ? (uint32_t)strlen(value) : 0;
+    s_part(in, TO_CLIENT, &m, more);
+}
+
+/* r1's HELLO or ACK to p1 (id 1; s1 is 2, r1 is 3): its applied vector. */
+static void s_follower(s_input_t *in, int cmd, uint64_t has_p1)
+{
+    uint64_t applied[MM_MAX_NODES + 1] = {0};
+    uint8_t vec[64];
+    applied[1] = has_p1;
+    wire_msg_t m = {.cmd = (uint8_t)cmd, .origin = 3, .epoch = 1, .reqid = 9};
+    m.key = (const uint8_t *)"r1";
+    m.klen = 2;
+    m.value = vec;
+    m.vlen = (uint32_t)wire_vec_encode(applied, (1u << 1) | (1u << 2), vec,
+                                       sizeof vec);
+    s_part(in, TO_PEER, &m, 0);
 }
 
 static void s_node_seeds(void)
@@ -217,6 +258,35 @@ static void s_node_seeds(void)
     memcpy(in.b + in.n, "\x00\x03\x02\x01\x00", 5); /* a short frame */
     in.n += 5;
     s_write("node", "odd-messages", in.b, in.n);
+
+    /* r1 follows p1: HELLO, p1 streams the writes, r1 ACKs them. */
+    in.n = 0;
+    s_follower(&in, WIRE_HELLO, 0);
+    s_add(&in, WIRE_PUT, 0, 60, "a", "1", 0);
+    s_add(&in, WIRE_PUT, 0, 61, "b", "2", 0);
+    s_follower(&in, WIRE_ACK, 2);
+    s_write("node", "follower-hello-ack", in.b, in.n);
+
+    /* s1 streams to p1: a pack of two RECs of origin 2, then a BEAT. */
+    in.n = 0;
+    wire_msg_t r[2] = {{.cmd = WIRE_REC,
+                        .origin = 2,
+                        .epoch = 1,
+                        .seq = 1,
+                        .stamp = hlc_make(1795766078123ull, 0)}};
+    r[0].key = (const uint8_t *)"k";
+    r[0].klen = 1;
+    r[0].value = (const uint8_t *)"from s1";
+    r[0].vlen = 7;
+    r[1] = r[0];
+    r[1].seq = 2;
+    r[1].flags = WIRE_F_TOMBSTONE;
+    r[1].vlen = 0;
+    s_pack(&in, TO_FOLLOW, r, 2, 0);
+    wire_msg_t beat = {.cmd = WIRE_BEAT, .origin = 2, .epoch = 1};
+    s_part(&in, TO_FOLLOW, &beat, 0);
+    s_add(&in, WIRE_GET, 0, 70, "k", NULL, 0);
+    s_write("node", "source-recs-beat", in.b, in.n);
 }
 
 int main(int argc, char **argv)
