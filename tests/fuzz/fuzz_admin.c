@@ -5,9 +5,9 @@
  * An input is one request: the verb up to the first newline, the
  * arguments after it (newlines and all). It is applied to a bare node_t
  * (its cluster file, clock and filter, which is all fault_apply()
- * touches) of a cluster of m1 (itself), m2 and a replica whose name is
- * the longest a node may have; the node lives across inputs, as a real
- * one does. This checks that:
+ * touches) of a cluster of m1 (itself) and four other nodes, one with a
+ * name of one byte and one with the longest a node may have; the node
+ * lives across inputs, as a real one does. This checks that:
  *
  *   - a refused request changes nothing, logs nothing, and says why;
  *   - an accepted one is exactly a verb and the right number of words
@@ -26,14 +26,18 @@
 #include "fuzz.h"
 #include "log.h"
 
-#define LONG_NAME "n234567890123456789012345678901"
-
+/* m1 (the node itself) and four others, with names from the shortest to
+ * the longest a node may have (31 bytes). */
 static const char s_cluster[] =
     "[node m1]\nrole = master\nclient = tcp://127.0.0.1:1\n"
     "peer = tcp://127.0.0.1:2\n"
     "[node m2]\nrole = master\nclient = tcp://127.0.0.1:3\n"
     "peer = tcp://127.0.0.1:4\n"
-    "[node " LONG_NAME "]\nrole = replica\nclient = tcp://127.0.0.1:5\n";
+    "[node x]\nrole = master\nclient = tcp://127.0.0.1:5\n"
+    "peer = tcp://127.0.0.1:6\n"
+    "[node n234567890123456789012345678901]\nrole = replica\n"
+    "client = tcp://127.0.0.1:7\n"
+    "[node r-2_B]\nrole = replica\nclient = tcp://127.0.0.1:8\n";
 
 static node_t *s_node;
 
@@ -225,10 +229,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s_check_parse(data, vlen, args, alen, rc, msg);
 
     /* The filter names other nodes only: never itself, never a non-node. */
-    uint32_t others = node_bit(2) | node_bit(3);
+    uint32_t others = node_bit(2) | node_bit(3) | node_bit(4) | node_bit(5);
     FUZZ_CHECK(((s_node->faults.drop_in | s_node->faults.drop_out) & ~others) ==
                0);
     for (int o = 0; o <= MM_MAX_NODES; o++)
-        FUZZ_CHECK(s_node->faults.delay_us[o] == 0 || o == 2 || o == 3);
+        FUZZ_CHECK(s_node->faults.delay_us[o] == 0 || (o >= 2 && o <= 5));
     return 0;
 }
