@@ -134,7 +134,7 @@ test: unit fuzz-smoke cluster-test
 # (libFuzzer is clang's) into build/fuzz/ from the same sources, with
 # AddressSanitizer and UBSan. Each harness links only the modules it
 # drives; libFuzzer supplies main().
-FUZZ_CC := clang
+FUZZ_CC ?= clang
 FUZZ_DIR := build/fuzz
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(MM_CFLAGS) $(FUZZ_SAN) \
