@@ -146,10 +146,10 @@ static void s_check_outputs(const check_t *c)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const nodes[] = {"m1", "m2", "r1", "r2"};
-    /* Minute-wide buckets: a fuzzed history spans any time, and 100,000
+    /* Hour-wide buckets: a fuzzed history spans any time, and 100,000
      * rows of series.csv per input would be most of the run's time. */
     check_opts_t o = {
-        .nodes = nodes, .nnodes = 4, .scenario = "fuzz", .bucket_ms = 60000};
+        .nodes = nodes, .nnodes = 4, .scenario = "fuzz", .bucket_ms = 3600000};
     s_counts_t n = {0};
     const uint8_t *line;
     size_t at = 0, len;
