@@ -418,6 +418,19 @@ static void s_serve_replication(void)
     }
 }
 
+/* With FUZZ_NODE_TRACE set, each client message and its reply, to see
+ * what an input does when reproducing it. */
+static void s_trace(const s_exchange_t *e)
+{
+    if (getenv("FUZZ_NODE_TRACE") == NULL)
+        return;
+    fprintf(stderr, "fuzz_node: %s reqid=%llu -> %s %.*s\n",
+            e->decoded ? wire_cmd_name(e->req.cmd) : "(malformed)",
+            (unsigned long long)e->reqid, wire_cmd_name(e->rep.cmd),
+            e->rep.cmd == WIRE_ERROR ? (int)e->rep.vlen : 0,
+            (const char *)e->rep.value);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static s_exchange_t x[MAX_MESSAGES];
@@ -435,6 +448,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* A read carries its record's origin (0: never written). */
         FUZZ_CHECK(e->rep.origin == s_node->self->id ||
                    e->rep.cmd == WIRE_VALUE || e->rep.cmd == WIRE_NOTFOUND);
+        s_trace(e);
         FUZZ_CHECK(s_kind_ok(e));
         if (e->rep.cmd == WIRE_DUMP_REPLY)
             s_check_dump_page(&e->rep);

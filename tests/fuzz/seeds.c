@@ -241,11 +241,11 @@ static void s_node_seeds(void)
 
     in.n = 0;
     s_add(&in, WIRE_PUT, 0, 40, "color", "blue", 0);
-    s_add(&in, WIRE_DEMOTE, 1, 41, NULL, NULL, 0);
+    s_add(&in, WIRE_DEMOTE, 2, 41, NULL, NULL, 0);
     s_add(&in, WIRE_PUT, 0, 42, "color", "green", 0);
-    s_add(&in, WIRE_PROMOTE, 2, 43, NULL, NULL, 0);
-    s_add(&in, WIRE_PUT, 2, 44, "color", "red", 0);
-    s_add(&in, WIRE_PUT, 1, 45, "color", "old", 0);
+    s_add(&in, WIRE_PROMOTE, 3, 43, NULL, NULL, 0);
+    s_add(&in, WIRE_PUT, 3, 44, "color", "red", 0);
+    s_add(&in, WIRE_PUT, 2, 45, "color", "old", 0);
     s_add(&in, WIRE_GET, 0, 46, "color", NULL, 0);
     s_write("node", "demote-promote", in.b, in.n);
 
