@@ -16,10 +16,12 @@ PKGS := libzmq libsodium
 # Berkeley DB needs _DEFAULT_SOURCE (db.h breaks under _POSIX_C_SOURCE) and
 # has no pkg-config file.
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
-          -Wstrict-prototypes -Wmissing-prototypes -MMD -MP $(SANFLAGS) \
-          -Icommon -Iclient -Imasters -Ireplicas \
-          -Icoordinator -Iexperiments/check -Iexperiments/load
+# What every build of the sources shares, the fuzz build's included.
+MM_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -Wall -Wextra -Werror -Wshadow \
+             -Wstrict-prototypes -Wmissing-prototypes -MMD -MP \
+             -Icommon -Iclient -Imasters -Ireplicas \
+             -Icoordinator -Iexperiments/check -Iexperiments/load
+CFLAGS += $(MM_CFLAGS) $(SANFLAGS)
 # pkg-config runs when a recipe uses these (recursive `=`), not when make
 # reads this file: `make deps test` on a machine without the packages must
 # see what `deps` has just installed.
@@ -65,15 +67,20 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all test unit cluster-test bench demo deps format format-check \
-        clean help
+        clean help fuzz fuzz-smoke fuzz-build fuzz-seeds
 all: $(PROG_BINS)
 
 help:
 	@echo "make            build every program into $(BIN)/"
 	@echo "make deps       install the Debian packages mmlab needs (root)"
-	@echo "make test       unit tests, then cluster tests with real processes"
+	@echo "make test       unit tests, a short fuzz pass, then cluster tests"
 	@echo "make unit       unit tests only"
 	@echo "make cluster-test  cluster tests only"
+	@echo "make fuzz       run each libFuzzer harness FUZZ_SECONDS (60);"
+	@echo "                crashes are kept in $(FUZZ_DIR)/crashes/"
+	@echo "make fuzz-smoke each harness FUZZ_SMOKE_SECONDS (4), as make test"
+	@echo "make fuzz-build build the harnesses into $(FUZZ_DIR)/ (clang)"
+	@echo "make fuzz-seeds rewrite the binary seeds in tests/fuzz/corpus/"
 	@echo "make bench      benchmarks; table on stdout, $(BUILD)/bench.json"
 	@echo "make format     clang-format every C file in place"
 	@echo "make format-check  fail if a C file is not clang-formatted"
@@ -120,7 +127,67 @@ unit: $(UNIT_BINS)
 cluster-test: all
 	UBSAN_OPTIONS=print_stacktrace=1 MM_BIN=$(abspath $(BIN)) tests/cluster/run
 
-test: unit cluster-test
+test: unit fuzz-smoke cluster-test
+
+# ---- Fuzzing (tests/fuzz/README.md) -----------------------------------
+# libFuzzer harnesses, one per parser of untrusted bytes, built with clang
+# (libFuzzer is clang's) into build/fuzz/ from the same sources, with
+# AddressSanitizer and UBSan. Each harness links only the modules it
+# drives; libFuzzer supplies main().
+FUZZ_CC ?= clang
+FUZZ_DIR := build/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(MM_CFLAGS) $(FUZZ_SAN) \
+               -fsanitize=fuzzer-no-link
+FUZZ_TARGETS := wire resp config dump history admin node
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 4
+fuzz_obj = $(patsubst %.c,$(FUZZ_DIR)/obj/%.o,tests/fuzz/fuzz_$(1).c $(2))
+
+$(FUZZ_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(PKG_CFLAGS) -c $< -o $@
+
+$(FUZZ_DIR)/fuzz_wire: $(call fuzz_obj,wire,common/wire.c common/record.c)
+$(FUZZ_DIR)/fuzz_resp: $(call fuzz_obj,resp,common/resp.c)
+$(FUZZ_DIR)/fuzz_config: $(call fuzz_obj,config,common/config.c \
+                           common/config_keys.c common/hlc.c)
+$(FUZZ_DIR)/fuzz_dump: $(call fuzz_obj,dump,common/dump.c common/hlc.c)
+$(FUZZ_DIR)/fuzz_history: $(call fuzz_obj,history,\
+                            $(wildcard experiments/check/check*.c) \
+                            common/dump.c common/hlc.c common/hist.c)
+$(FUZZ_DIR)/fuzz_history: FUZZ_LIBS = $(CHECK_LIBS) -lm
+$(FUZZ_DIR)/fuzz_admin: $(call fuzz_obj,admin,common/fault.c common/config.c \
+                          common/config_keys.c common/hlc.c common/log.c)
+# A real node in the harness's process: the engine, from an archive of
+# the library's sources (as the programs link it), and its store.
+$(FUZZ_DIR)/libmm.a: $(LIB_SRC:%.c=$(FUZZ_DIR)/obj/%.o)
+	$(AR) rcs $@ $^
+$(FUZZ_DIR)/fuzz_node: $(call fuzz_obj,node,) $(FUZZ_DIR)/libmm.a
+$(FUZZ_DIR)/fuzz_node: FUZZ_LIBS = $(PKG_LIBS)
+
+$(FUZZ_BINS):
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(FUZZ_LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+# The binary seeds (frames, request sequences) come from the project's own
+# encoders; run this after a change to the frame format.
+$(BUILD)/tests/fuzz-seeds: $(BUILD)/obj/tests/fuzz/seeds.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+fuzz-seeds: $(BUILD)/tests/fuzz-seeds
+	mkdir -p tests/fuzz/corpus/wire tests/fuzz/corpus/node
+	$< tests/fuzz/corpus
+
+fuzz: fuzz-build
+	tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	tests/fuzz/run $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 bench: all
 	MM_BIN=$(abspath $(BIN)) MM_BUILD=$(abspath $(BUILD)) experiments/bench
@@ -141,4 +208,4 @@ clean:
 # `make test` does not rebuild them.
 .SECONDARY:
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

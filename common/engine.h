@@ -249,9 +249,12 @@ struct node {
 
 /* ---- common/node.c --------------------------------------------------- */
 
+/* Node id origin's bit in a mask (filters, wants, writers). A frame's
+ * origin is whatever its sender wrote: a number no node can have gets no
+ * bit, where a shift by 32 or more would be undefined. */
 static inline uint32_t node_bit(uint16_t origin)
 {
-    return 1u << origin;
+    return origin <= MM_MAX_NODES ? 1u << origin : 0;
 }
 /* The name of node id, or "?". Borrowed from the config. */
 const char *node_name_of(const node_t *n, uint16_t id);
@@ -295,7 +298,8 @@ void status_reply(node_t *n, zmq_msg_t *id, const wire_msg_t *m);
 
 /* ---- common/fault.c -------------------------------------------------- */
 
-/* Applies a FAULT request; on failure writes why into msg. */
+/* Applies a FAULT request: fault_parse() (fault.h), then PEER against the
+ * cluster file. On failure writes why into msg and changes nothing. */
 int fault_apply(node_t *n, const wire_msg_t *m, char *msg, size_t cap);
 /* Whether an injected partition cuts what node id sends us / what we send
  * node id. */

@@ -117,9 +117,13 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
 {
     uint64_t vec[MM_MAX_NODES + 1] = {0};
     uint32_t mask = 0;
+    /* The origin names the follower's node: its filters and delays are
+     * looked up by it, so it must be a node of the cluster. */
     if (idlen == 0 || idlen >= CONFIG_NAME_MAX ||
+        !config_node_by_id(&n->cfg, m->origin) ||
         wire_vec_decode(m->value, m->vlen, vec, &mask) < 0) {
-        log_event(LOG_WARN, "bad_hello", "idlen=%zu vlen=%u", idlen, m->vlen);
+        log_event(LOG_WARN, "bad_hello", "idlen=%zu origin=%u vlen=%u", idlen,
+                  m->origin, m->vlen);
         return;
     }
     follower_t *f = s_follower_find(n, id, idlen);

@@ -9,9 +9,21 @@
 #include <stdlib.h>
 #include "check_internal.h"
 
+/*
+ * At most this many buckets. A run longer than that many bucket widths
+ * (about 7 hours of 0.25 s buckets) gets wider buckets, a whole multiple
+ * of the width asked for: otherwise one history line with a far-off `t`
+ * (a typo, a line from another machine's clock) would have mm-check
+ * allocate gigabytes and write a series.csv of millions of rows.
+ */
+#define SERIES_MAX_BUCKETS 100000
+
 /* Counts each operation in the bucket of its completion time. */
 int check__series(check_t *c)
 {
+    int64_t n = (c->t_max - c->t0) / c->bucket_ns;
+    if (n >= SERIES_MAX_BUCKETS)
+        c->bucket_ns *= n / (SERIES_MAX_BUCKETS - 1) + 1;
     size_t nb = (size_t)((c->t_max - c->t0) / c->bucket_ns) + 1;
     c->buckets = calloc(nb, sizeof *c->buckets);
     if (!c->buckets)

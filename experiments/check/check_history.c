@@ -56,6 +56,22 @@ static int s_int(const cJSON *it, int64_t *out)
     return 0;
 }
 
+/*
+ * `t`: CLOCK_MONOTONIC nanoseconds, so never negative. Refusing a negative
+ * time keeps every difference of two times inside int64_t.
+ */
+static int s_time(const cJSON *it, check__line_t *L)
+{
+    L->has_t = 1;
+    if (s_int(it, &L->t) < 0)
+        return -1;
+    if (L->t < 0) {
+        L->why = "a time is monotonic nanoseconds, never negative";
+        return -1;
+    }
+    return 0;
+}
+
 /* A string, or null (*out NULL). */
 static int s_str_or_null(const cJSON *it, const char **out, size_t *len)
 {
@@ -147,7 +163,7 @@ static int s_field(const cJSON *it, check__line_t *L)
     switch (n[0]) {
     case 't':
         if (s_is(n, "t"))
-            return (L->has_t = 1, s_int(it, &L->t));
+            return s_time(it, L);
         return s_is(n, "type") ? s_str_or_null(it, &L->type, NULL) : 0;
     case 'p':
         return s_is(n, "p") ? (L->has_p = 1, s_int(it, &L->p)) : 0;

@@ -39,7 +39,7 @@ ahead=$((after - before))
 [ $ahead -ge 59000 ] && [ $ahead -lt 70000 ] || fail "clock +60000 moved stamps by $ahead ms"
 say "clock +60000: stamps jumped $ahead ms"
 
-for bad in "clock abc" "clock 99999999999" "drop m2" "drop nobody both" "delay m2 -5" "explode"; do
+for bad in "clock abc" "clock 99999999999" "drop m2" "drop nobody both" "delay m2 -5" "heal now" "explode"; do
     # shellcheck disable=SC2086
     if out=$(mmctl --node m1 fault $bad 2>&1); then
         fail "fault $bad was accepted"

@@ -681,6 +681,39 @@ static void lag_is_the_time_a_follower_takes_to_reach_the_origin(void **state)
     check_destroy(&c);
 }
 
+/* A line whose time is far off (a typo, another machine's clock) makes
+ * series.csv's buckets wider, a whole multiple of 0.25 s, instead of
+ * millions of rows (found by tests/fuzz/fuzz_history). */
+static void a_far_off_time_widens_the_series_buckets(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    s_write(c, 1, "x", "a", "m1", 100, 110, "100.0");
+    /* 28 hours on: 400,000 buckets of 0.25 s. */
+    assert_int_equal(
+        s_feed(c, "{\"t\":%lld,\"type\":\"run\",\"event\":\"load_end\"}",
+               s_ns(28 * 3600e3)),
+        0);
+    s_finish(c);
+    char *buf = NULL;
+    size_t len = 0, rows = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(check_write_series_csv(c, f), 0);
+    fclose(f);
+    for (size_t i = 0; i < len; i++)
+        rows += buf[i] == '\n';
+    assert_in_range(rows - 1, 2, 100000);
+    /* The first bucket holds the write; the second starts a whole number
+     * of 0.25 s buckets later. */
+    const char *second = strchr(strchr(buf, '\n') + 1, '\n') + 1;
+    assert_true(strncmp(strchr(buf, '\n') + 1, "0.00,1,0,0,0,0\n", 15) == 0);
+    double width = strtod(second, NULL);
+    assert_true(width > 0.25 && fabs(fmod(width, 0.25)) < 1e-9);
+    free(buf);
+    check_destroy(&c);
+}
+
 /* ----------------------------------------------------------- thresholds */
 
 static void thresholds_decide_the_verdict(void **state)
@@ -861,6 +894,32 @@ static void malformed_lines_are_counted_and_skipped(void **state)
     const check_results_t *r = s_finish(c);
     assert_int_equal(r->history_errors, 6);
     assert_int_equal(r->ops[CHECK_OP_WRITE].ok, 1);
+    check_destroy(&c);
+}
+
+/* `t` is monotonic nanoseconds: a negative one is refused, so that no
+ * difference of two times can overflow (found while writing
+ * tests/fuzz/fuzz_history: -9e18 and 9e18 overflowed in check_avail.c,
+ * which UBSan reports). */
+static void a_negative_time_is_refused(void **state)
+{
+    check_t *c = s_new();
+    char err[256] = "";
+    const char *neg = "{\"t\":-9000000000000000000,\"type\":\"run\","
+                      "\"event\":\"start\"}";
+    const char *far = "{\"t\":9000000000000000000,\"type\":\"run\","
+                      "\"event\":\"load_end\"}";
+    (void)state;
+    assert_int_equal(
+        check_feed_history_line(c, neg, strlen(neg), err, sizeof err),
+        MM_ERR_CORRUPT);
+    assert_non_null(strstr(err, "never negative"));
+    assert_int_equal(
+        check_feed_history_line(c, far, strlen(far), err, sizeof err), 0);
+    s_write(c, 1, "x", "a", "m1", 100, 110, "100.0");
+    const check_results_t *r = s_finish(c);
+    assert_int_equal(r->history_errors, 1);
+    assert_true(r->duration_s > 8.9e9 && r->duration_s < 9.1e9);
     check_destroy(&c);
 }
 
@@ -1212,6 +1271,7 @@ int main(void)
         cmocka_unit_test(the_longest_write_gap_runs_to_load_end),
         cmocka_unit_test(convergence_counts_from_the_last_heal_or_load_end),
         cmocka_unit_test(lag_is_the_time_a_follower_takes_to_reach_the_origin),
+        cmocka_unit_test(a_far_off_time_widens_the_series_buckets),
         cmocka_unit_test(thresholds_decide_the_verdict),
         cmocka_unit_test(unknown_metrics_and_bad_syntax_are_refused),
         cmocka_unit_test(without_thresholds_the_safety_defaults_apply),
@@ -1220,6 +1280,7 @@ int main(void)
             operations_through_the_coordinator_are_checked_like_others),
         cmocka_unit_test(a_null_metric_fails_its_threshold),
         cmocka_unit_test(malformed_lines_are_counted_and_skipped),
+        cmocka_unit_test(a_negative_time_is_refused),
         cmocka_unit_test(an_operation_never_completed_counts_as_info),
         cmocka_unit_test(history_lines_after_a_dump_are_refused),
         cmocka_unit_test(the_summary_carries_every_required_field),
