@@ -20,7 +20,8 @@
  * queueing inside ZeroMQ and reaching the node whenever it comes back. In
  * a primary-standby cluster such a write, and every write while the
  * primary is down, is held (up to hold_ms) and sent to whoever failover.c
- * makes the writer.
+ * makes the writer; in a multi-master cluster it goes to the next master
+ * that is up.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -279,6 +280,30 @@ static void s_hold(coord_t *co, slot_t *s, const uint8_t *frame, size_t flen)
 }
 
 /*
+ * Multi-master: the master a write was routed to has no connection (it
+ * crashed, and the failure detector has not said so yet), so the write
+ * certainly did not happen there. Offers it to the next masters that are
+ * up, in the node table's order, as route.c will once the master is
+ * declared down: a crash then costs only the writes that were in flight
+ * on it, as a primary's crash costs none in a primary-standby cluster,
+ * whose writes are held (above). Returns the node that took it (*rc = 0),
+ * or `failed` with *rc the last error.
+ */
+static int s_send_elsewhere(coord_t *co, slot_t *s, int failed,
+                            const uint8_t *frame, size_t flen, int *rc)
+{
+    for (int k = 1; k < co->nnodes; k++) {
+        int j = (failed + k) % co->nnodes;
+        if (co->nodes[j].cfg->role != ROLE_MASTER || !co->nodes[j].up)
+            continue;
+        *rc = s_send_frame(co, s, j, frame, flen);
+        if (*rc == 0)
+            return j;
+    }
+    return failed;
+}
+
+/*
  * Routes and sends one request held in s (frame = its encoded request).
  * node >= 0 forces the target (a held write being released).
  */
@@ -307,6 +332,8 @@ void pool_dispatch(coord_t *co, slot_t *s, int node, const uint8_t *frame,
         s_hold(co, s, frame, flen);
         return;
     }
+    if (rc == -EAGAIN && s->is_write && node < 0 && co->cfg.coord.pool)
+        i = s_send_elsewhere(co, s, i, frame, flen, &rc);
     if (rc < 0)
         pool_slot_fail(co, s, rc == -EAGAIN ? MM_ERR_STATE : rc,
                        "node %s is unreachable: the request was not sent",

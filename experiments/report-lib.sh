@@ -1,9 +1,9 @@
-# experiments/report-lib.sh - what experiments/report and experiments/index
-# share: their command line, the tools they need, reading a run's clock
-# mode, calling gnuplot, and turning Markdown into one self-contained HTML
-# page.
+# experiments/report-lib.sh - what experiments/report, experiments/index
+# and experiments/sweep-report share: their command line, the tools they
+# need, reading a run's clock mode and design, calling gnuplot, and turning Markdown
+# into one self-contained HTML page.
 #
-# Sourced (not run) by both scripts, after they set `prog` (their name, for
+# Sourced (not run) by each script, after it sets `prog` (its name, for
 # messages) and `here` (the experiments/ directory). The pages are written
 # once, as Markdown; render_html() renders that Markdown with cmark-gfm and
 # wraps it in the stylesheet experiments/report.css (awk/html_page.awk),
@@ -57,15 +57,24 @@ run_clock() {
     printf '%s' "$c"
 }
 
+# run_design RUNDIR: the design a run was built as (experiments/run
+# --design), from its command line; empty for a scenario's own cluster.
+run_design() {
+    [ -f "$1/command" ] || return 0
+    grep -o -- '--design [A-Za-z0-9._-]*' "$1/command" | tail -n 1 | cut -d' ' -f2 || true
+}
+
 # gp_str TEXT: TEXT as a gnuplot string literal (single quotes, doubled).
 gp_str() { printf "'%s'" "${1//\'/\'\'}"; }
 
 # plot NAME SETTINGS: run experiments/plots/NAME.gp after the settings
-# (gnuplot statements, e.g. "out='x.png'; rows=3") and, for the run plots,
-# plots/frame.gp. Its errors go to $tmp/NAME.err.
+# (gnuplot statements, e.g. "out='x.png'; rows=3") and, for the run plots
+# on a time axis, plots/frame.gp. Its errors go to $tmp/NAME.err.
 plot() {
     local files=("$here/plots/$1.gp")
-    [ "$1" = tradeoff ] || files=("$here/plots/frame.gp" "${files[@]}")
+    case $1 in
+    latency|throughput|lag|stale) files=("$here/plots/frame.gp" "${files[@]}") ;;
+    esac
     gnuplot -e "$2" "${files[@]}" 2>"$tmp/$1.err"
 }
 

@@ -132,7 +132,8 @@ typedef struct {
     double start_s, stop_s; /* stop_s NaN: never stopped (ran to the end) */
     double avail_write, avail_read;
     uint64_t stale_reads, lost_writes;
-    uint64_t skipped; /* skip lines scheduled inside it */
+    uint64_t skipped;            /* skip lines scheduled inside it */
+    double longest_write_gap_ms; /* within the window (NaN: no load in it) */
 } check_window_t;
 
 /*

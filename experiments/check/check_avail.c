@@ -144,9 +144,46 @@ static int s_i64_cmp(const void *a, const void *b)
 }
 
 /*
+ * The longest stretch of [from, to] with no ok write completion, among
+ * the n sorted completion times t: from the start to the first completion
+ * inside, between completions, and from the last one to the end.
+ */
+static int64_t s_longest_gap(const int64_t *t, size_t n, int64_t from,
+                             int64_t to)
+{
+    int64_t prev = from, gap = 0;
+    for (size_t i = 0; i < n && t[i] <= to; i++) {
+        if (t[i] < from)
+            continue;
+        if (t[i] - prev > gap)
+            gap = t[i] - prev;
+        prev = t[i];
+    }
+    return to - prev > gap ? to - prev : gap;
+}
+
+/*
+ * Each fault window's longest stretch without an ok write, within the
+ * part of the window the load covered: a crash's write outage, measured
+ * where it happened, so that a stall elsewhere in the run cannot stand in
+ * for it.
+ */
+static void s_window_gaps(check_t *c, const int64_t *t, size_t n, int64_t end)
+{
+    for (size_t k = 0; k < c->nwin; k++) {
+        check__window_t *w = &c->win[k];
+        int64_t from = w->start > c->first_invoke ? w->start : c->first_invoke;
+        int64_t to = w->stop < 0 || w->stop > end ? end : w->stop;
+        w->pub.longest_write_gap_ms =
+            to > from ? (double)s_longest_gap(t, n, from, to) / 1e6 : NAN;
+    }
+}
+
+/*
  * The gaps between ok write completions in [load start, end], the
  * stretches before the first and after the last included: the longest
- * one, and the sum of those longer than OUTAGE_NS (write_outage_s).
+ * one, and the sum of those longer than OUTAGE_NS (write_outage_s); and
+ * each fault window's longest gap.
  */
 int check__write_gap(check_t *c)
 {
@@ -175,6 +212,7 @@ int check__write_gap(check_t *c)
         if (i < n)
             prev = t[i];
     }
+    s_window_gaps(c, t, n, end);
     free(t);
     int any = c->nops || c->nskips;
     c->r.longest_write_gap_ms = any ? (double)gap / 1e6 : NAN;

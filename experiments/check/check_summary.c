@@ -140,6 +140,7 @@ static void s_availability(const check_t *c, FILE *out)
         s_jkv(out, "stop_s", w->stop_s, 1);
         s_jkv(out, "write", w->avail_write, 1);
         s_jkv(out, "read", w->avail_read, 1);
+        s_jkv(out, "longest_write_gap_ms", w->longest_write_gap_ms, 1);
         fprintf(
             out, ",\"stale_reads\":%llu,\"lost_writes\":%llu,\"skipped\":%llu}",
             (unsigned long long)w->stale_reads,

@@ -113,7 +113,7 @@ say "failed thresholds named; a run with only summary.json still gets a report"
 
 # The index links every run and embeds its figure.
 "$INDEX" "$DIR/runs" >/dev/null || fail "index failed"
-grep -q '^3 runs in `.*` (2 pass, 1 fail)\.$' "$DIR/runs/index.md" || fail "wrong index count: $(sed -n 3p "$DIR/runs/index.md")"
+grep -q '^0 sweeps and 3 runs in `.*` (runs: 2 pass, 1 fail)\.$' "$DIR/runs/index.md" || fail "wrong index count: $(sed -n 3p "$DIR/runs/index.md")"
 for r in pass fail bare; do
     grep -q "^| \[$r\]($r/report.html) |" "$DIR/runs/index.md" || fail "index.md does not link $r"
 done

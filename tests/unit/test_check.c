@@ -544,6 +544,36 @@ static void fault_windows_measure_the_writes_invoked_inside(void **state)
     check_destroy(&c);
 }
 
+static void a_window_measures_its_own_longest_write_gap(void **state)
+{
+    check_t *c = s_new();
+    (void)state;
+    s_start(c);
+    s_write(c, 1, "a", "1", "m1", 100, 110, "100.0");
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"type\":\"fault\",\"action\":"
+                            "\"start\",\"id\":1,\"fault\":\"kill\","
+                            "\"nodes\":[\"p1\"],\"desc\":\"p1 crashed\"}",
+                            s_ns(1000)),
+                     0);
+    s_write(c, 1, "b", "2", "m1", 1100, 1110, "1100.0");
+    s_write(c, 1, "c", "3", "m1", 1490, 1500, "1500.0");
+    assert_int_equal(s_feed(c,
+                            "{\"t\":%lld,\"type\":\"fault\",\"action\":"
+                            "\"stop\",\"id\":1,\"fault\":\"kill\","
+                            "\"desc\":\"p1 restarted\"}",
+                            s_ns(2000)),
+                     0);
+    s_write(c, 1, "d", "4", "m1", 2300, 2310, "2300.0");
+    const check_results_t *r = s_finish(c);
+    /* The run's longest gap (110 ms to 1110 ms) began before the window;
+     * inside it, the longest is from the last write (1500 ms) to its end. */
+    assert_true(fabs(r->longest_write_gap_ms - 1000.0) < 1e-6);
+    const check_window_t *w = check_window(c, 0);
+    assert_true(fabs(w->longest_write_gap_ms - 500.0) < 1e-6);
+    check_destroy(&c);
+}
+
 static void a_run_without_faults_has_null_fault_availability(void **state)
 {
     check_t *c = s_new();
@@ -1236,6 +1266,7 @@ int main(void)
         cmocka_unit_test(nodes_that_disagree_on_a_key_diverge),
         cmocka_unit_test(nodes_that_agree_do_not_diverge),
         cmocka_unit_test(fault_windows_measure_the_writes_invoked_inside),
+        cmocka_unit_test(a_window_measures_its_own_longest_write_gap),
         cmocka_unit_test(a_run_without_faults_has_null_fault_availability),
         cmocka_unit_test(the_longest_write_gap_runs_to_load_end),
         cmocka_unit_test(convergence_counts_from_the_last_heal_or_load_end),
