@@ -276,6 +276,39 @@ static int s_finish_coord(parser_t *p, int primary_standby)
         return config__fail(p, p->coord_line[KEY_C_WRITE_ROUTE],
                             "write_route must be primary in a primary-standby "
                             "cluster: only the primary takes writes");
+    /* Redis's protected mode, decided before anything binds: a front that
+     * other machines can reach takes commands only after AUTH. */
+    if (c->resp[0] != '\0' && !config__loopback(c->resp) &&
+        c->requirepass[0] == '\0')
+        return config__fail(p, p->coord_line[KEY_C_RESP],
+                            "resp %s can be reached from other machines, but "
+                            "no requirepass is set: anyone could write; set "
+                            "requirepass or bind 127.0.0.1",
+                            c->resp);
+    return 0;
+}
+
+/*
+ * Every identity has a key file named after it (docs/security.md), so a
+ * node may not take the name of the coordinator, the admin or a client.
+ */
+static int s_check_identities(parser_t *p)
+{
+    const config_t *c = p->c;
+
+    for (int i = 0; i < c->nnodes; i++) {
+        const char *name = c->nodes[i].name;
+        int taken = !strcmp(name, "coordinator") || !strcmp(name, "admin");
+        for (int k = 0; k < c->nclients; k++)
+            taken |= !strcmp(name, c->clients[k]);
+        if (taken)
+            return config__fail(p, p->header_line[i],
+                                "node name '%s' is taken: coordinator, admin "
+                                "and the clients (%s%s) have key files of "
+                                "that name",
+                                name, c->clients[0],
+                                c->nclients > 1 ? ", ..." : "");
+    }
     return 0;
 }
 
@@ -404,6 +437,10 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->coord.max_clients = 10000;
     out->coord.idle_timeout_s = 300;
     out->coord.max_value = MM_VALUE_MAX;
+    out->security = SECURITY_OFF;
+    out->nclients = 1;
+    strcpy(out->clients[0], "client");
+    out->max_connections = 1024;
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');
@@ -458,10 +495,18 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
                             "or more nodes with role = master",
                             out->ack == ACK_ALL ? "all" : "quorum");
     ret = s_finish_coord(&p, primaries > 0);
+    if (ret == 0)
+        ret = s_check_identities(&p);
     if (ret != 0)
         return ret;
     if (out->data_dir[0] == '\0')
         snprintf(out->data_dir, sizeof out->data_dir, "run/%s", out->name);
+    if (out->keys[0] == '\0' &&
+        snprintf(out->keys, sizeof out->keys, "%s/keys", out->data_dir) >=
+            (int)sizeof out->keys)
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "data_dir is too long to hold the keys "
+                            "directory: set keys");
     return 0;
 }
 
@@ -544,6 +589,11 @@ const char *config_role_name(node_role_t r)
         return "standby";
     }
     return "unknown";
+}
+
+const char *config_security_name(security_mode_t s)
+{
+    return s == SECURITY_CURVE ? "curve" : "off";
 }
 
 const char *config_write_route_name(write_route_t r)

@@ -32,6 +32,10 @@ enum {
     KEY_ACK_TIMEOUT_MS,
     KEY_WRITE_SERVICE_US,
     KEY_READ_SERVICE_US,
+    KEY_SECURITY,
+    KEY_KEYS,
+    KEY_CLIENTS,
+    KEY_MAX_CONNECTIONS,
     CLUSTER_NKEYS
 };
 
@@ -51,6 +55,7 @@ enum {
     KEY_C_MAX_CLIENTS,
     KEY_C_IDLE_TIMEOUT_S,
     KEY_C_MAX_VALUE,
+    KEY_C_REQUIREPASS,
     COORD_NKEYS
 };
 
@@ -82,6 +87,9 @@ __attribute__((format(printf, 3, 4))) int config__fail(parser_t *p, int line,
                                                        const char *fmt, ...);
 /* Names end up in paths and log lines, so they stay plain: 1 if valid. */
 int config__valid_name(const char *name);
+/* Whether a RESP host (as config.c stores it: "host:port") is loopback,
+ * reachable from this machine only. */
+int config__loopback(const char *hostport);
 /* Sets key number k (of its section's table) from value. */
 int config__cluster_key(parser_t *p, int k, const char *value);
 int config__node_key(parser_t *p, int k, const char *value);
