@@ -33,6 +33,10 @@
 
 #define LOG_SCAN_CHUNK 256
 
+/* Anyone who reaches the peer socket (any node, with security = curve)
+ * can send these as fast as it likes: their lines are rate-limited. */
+static log_limit_t s_bad_hello_log, s_bad_frame_log, s_odd_log, s_full_log;
+
 /* The REC frame of (key, rec) for a follower's session; borrows key and
  * the value. */
 static wire_msg_t s_rec_msg(const node_t *n, const uint8_t *key, size_t klen,
@@ -110,7 +114,8 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
     uint32_t mask = 0;
     if (idlen == 0 || idlen >= CONFIG_NAME_MAX ||
         wire_vec_decode(m->value, m->vlen, vec, &mask) < 0) {
-        log_event(LOG_WARN, "bad_hello", "idlen=%zu vlen=%u", idlen, m->vlen);
+        log_limited(&s_bad_hello_log, LOG_WARN, "bad_hello",
+                    "idlen=%zu vlen=%u", idlen, m->vlen);
         return;
     }
     follower_t *f = s_follower_find(n, id, idlen);
@@ -118,7 +123,8 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
         if (!n->stream.followers[i].used)
             f = &n->stream.followers[i];
     if (!f) {
-        log_event(LOG_WARN, "too_many_followers", "max=%d", MAX_FOLLOWERS);
+        log_limited(&s_full_log, LOG_WARN, "too_many_followers", "max=%d",
+                    MAX_FOLLOWERS);
         return;
     }
     memset(f, 0, sizeof *f);
@@ -220,10 +226,11 @@ void stream_serve_peers(node_t *n)
                 else if (m.cmd == WIRE_ACK)
                     s_on_ack(n, zmq_msg_data(&id), zmq_msg_size(&id), &m);
                 else
-                    log_event(LOG_WARN, "unexpected_peer_message", "cmd=%s",
-                              wire_cmd_name(m.cmd));
+                    log_limited(&s_odd_log, LOG_WARN, "unexpected_peer_message",
+                                "cmd=%s", wire_cmd_name(m.cmd));
             } else {
-                log_event(LOG_WARN, "bad_peer_frame", "len=%d", len);
+                log_limited(&s_bad_frame_log, LOG_WARN, "bad_peer_frame",
+                            "len=%d", len);
             }
         }
         zmq_msg_close(&id);
