@@ -12,12 +12,40 @@ struct mmc {
     void *ctx;
     int own_ctx; /* 1: we made ctx and must terminate it */
     void *sock;
+    void *mon;   /* handshake failures of sock, or NULL */
+    int refused; /* the ZAP status of a refused handshake, -1: a failed one */
     uint64_t next_id;
     zmq_msg_t msg; /* the last reply; the decoded frame borrows from it */
     int have_msg;
 };
 
+/* Watches sock's handshakes, on an inproc monitor of c's context. */
+static void s_watch(mmc_t *c)
+{
+    char ep[64];
+    int zero = 0;
+    snprintf(ep, sizeof ep, "inproc://mmc-monitor-%p", (void *)c);
+    if (zmq_socket_monitor(c->sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
+        return;
+    c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
+    if (c->mon == NULL)
+        return;
+    zmq_setsockopt(c->mon, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(c->mon, ep) != 0) {
+        zmq_close(c->mon);
+        c->mon = NULL;
+    }
+}
+
 mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen)
+{
+    return mmc_connect_as(ctx, endpoint, NULL, NULL, err, errlen);
+}
+
+mmc_t *mmc_connect_as(void *ctx, const char *endpoint, const sec_t *sec,
+                      const char *server, char *err, size_t errlen)
 {
     mmc_t *c = calloc(1, sizeof *c);
     if (!c) {
@@ -31,11 +59,18 @@ mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen)
                  zmq_strerror(errno));
         goto fail;
     }
-    c->sock = tp_socket(c->ctx, ZMQ_DEALER, 0, NULL);
+    c->sock = tp_socket(c->ctx, ZMQ_DEALER, 0, NULL, TP_MAX_REPLY);
     if (!c->sock) {
         snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
         goto fail;
     }
+    if (sec_client(sec, c->sock, server ? server : "") < 0) {
+        snprintf(err, errlen, "no public key for %s in the keys directory",
+                 server ? server : "the server");
+        goto fail;
+    }
+    if (sec_curve(sec) && c->own_ctx)
+        s_watch(c);
     int hwm = 100000;
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -60,6 +95,8 @@ void mmc_destroy(mmc_t **cp)
     mmc_t *c = *cp;
     if (c->have_msg)
         zmq_msg_close(&c->msg);
+    if (c->mon)
+        zmq_close(c->mon);
     if (c->sock)
         zmq_close(c->sock);
     if (c->own_ctx && c->ctx)
@@ -71,6 +108,37 @@ void mmc_destroy(mmc_t **cp)
 void *mmc_socket(mmc_t *c)
 {
     return c->sock;
+}
+
+const char *mmc_refusal(mmc_t *c)
+{
+    while (c->mon != NULL && !c->refused) {
+        zmq_msg_t head, addr;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, c->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            break;
+        }
+        zmq_msg_init(&addr);
+        zmq_msg_recv(&addr, c->mon, 0);
+        zmq_msg_close(&addr);
+        uint16_t event = 0;
+        uint32_t value = 0;
+        if (zmq_msg_size(&head) >= 6) {
+            memcpy(&event, zmq_msg_data(&head), 2);
+            memcpy(&value, (uint8_t *)zmq_msg_data(&head) + 2, 4);
+        }
+        zmq_msg_close(&head);
+        c->refused = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? (int)value : -1;
+    }
+    if (c->refused == 300)
+        return "the server has too many connections (max_connections)";
+    if (c->refused > 0)
+        return "the server does not accept our key on that socket";
+    if (c->refused < 0)
+        return "the handshake failed: the server's key is not the one "
+               "in our keys directory, or it does not use curve";
+    return NULL;
 }
 
 int64_t mmc_send(mmc_t *c, const wire_msg_t *req)

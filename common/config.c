@@ -432,6 +432,7 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->coord.pool_size = 4;
     out->coord.heartbeat_ms = 100;
     out->coord.missed = 3;
+    out->coord.suspect_ms = 2000;
     out->coord.hold_ms = 2000;
     out->coord.max_lag = 10000;
     out->coord.max_clients = 10000;

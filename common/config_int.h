@@ -56,6 +56,7 @@ enum {
     KEY_C_IDLE_TIMEOUT_S,
     KEY_C_MAX_VALUE,
     KEY_C_REQUIREPASS,
+    KEY_C_SUSPECT_MS,
     COORD_NKEYS
 };
 

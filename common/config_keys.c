@@ -26,7 +26,7 @@ const char *const config__node_keys[NODE_NKEYS] = {
 const char *const config__coord_keys[COORD_NKEYS] = {
     "client",      "resp",           "write_route", "read_route",  "pool",
     "pool_size",   "heartbeat_ms",   "missed",      "hold_ms",     "max_lag",
-    "max_clients", "idle_timeout_s", "max_value",   "requirepass",
+    "max_clients", "idle_timeout_s", "max_value",   "requirepass", "suspect_ms",
 };
 
 /* Names end up in paths and log lines, so they stay plain. */
@@ -438,6 +438,10 @@ int config__coord_key(parser_t *p, int k, const char *value)
     case KEY_C_REQUIREPASS:
         ret = s_copy(p, "requirepass", value, c->requirepass,
                      sizeof c->requirepass);
+        break;
+    case KEY_C_SUSPECT_MS:
+        ret = s_parse_int(p, "suspect_ms", value, 0, 600000, &v);
+        c->suspect_ms = (int)v;
         break;
     }
     return ret;

@@ -32,6 +32,8 @@ const char *mm_strerror(int code)
         return "not allowed in this state";
     case MM_ERR_REMOTE:
         return "error reply from node";
+    case MM_ERR_DENIED:
+        return "not allowed for this key";
     }
     if (code <= -30800 && code >= -30999)
         return db_strerror(code);

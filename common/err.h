@@ -23,6 +23,7 @@ enum {
     MM_ERR_NOSPACE = -1010,  /* the caller's buffer is too small */
     MM_ERR_STATE = -1011,    /* call not allowed in the object's state */
     MM_ERR_REMOTE = -1012,   /* the node answered with an error reply */
+    MM_ERR_DENIED = -1013,   /* this key may not do that (security.h) */
 };
 
 /* Keys and values larger than these are refused with MM_ERR_TOOBIG. */

@@ -11,14 +11,18 @@
  * zmq_send copies the bytes before it returns. */
 static uint8_t s_buf[WIRE_HEADER_SIZE + MM_KEY_MAX + WIRE_VALUE_MAX];
 
-void *tp_socket(void *ctx, int type, int linger_ms, const char *identity)
+void *tp_socket(void *ctx, int type, int linger_ms, const char *identity,
+                int64_t max_msg)
 {
     void *sock = zmq_socket(ctx, type);
     if (!sock)
         return NULL;
     zmq_setsockopt(sock, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
-    if (identity &&
-        zmq_setsockopt(sock, ZMQ_ROUTING_ID, identity, strlen(identity))) {
+    if (max_msg < TP_MIN_MAX_MSG)
+        max_msg = TP_MIN_MAX_MSG;
+    if (zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) ||
+        (identity &&
+         zmq_setsockopt(sock, ZMQ_ROUTING_ID, identity, strlen(identity)))) {
         int e = errno;
         zmq_close(sock);
         errno = e;

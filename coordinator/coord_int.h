@@ -33,8 +33,10 @@
 #include "config.h"
 #include "coordinator.h"
 #include "resp.h"
+#include "security.h"
 #include "transport.h"
 #include "wire.h"
+#include "zap.h"
 
 #define CO_SLOTS 16384 /* node requests in flight (power of two) */
 /*
@@ -66,7 +68,7 @@
 typedef enum { EV_LISTEN, EV_CONN, EV_ZSOCK } ev_kind_t;
 
 /* A ZeroMQ socket's kinds: what reading it means. */
-enum { ZS_FRONT, ZS_ADMIN, ZS_POOL, ZS_OFF };
+enum { ZS_FRONT, ZS_ADMIN, ZS_POOL, ZS_OFF, ZS_LINK };
 
 /*
  * A ZeroMQ socket in the loop. Its ZMQ_FD only says "look again": a send
@@ -87,10 +89,13 @@ typedef struct zsock {
 typedef struct {
     const config_node_t *cfg; /* Borrowed from co->cfg. */
     zsock_t admin;            /* STATUS, PROMOTE, DEMOTE */
+    zsock_t link;             /* the admin socket's monitor (failover.c) */
     zsock_t *pool;            /* pool_size DEALERs when pooling */
     int next_pool;            /* the one this loop pass sends on */
     int pool_used;            /* this pass sent on it */
     int up;
+    int linked;      /* the admin connection is open: the process lives */
+    int suspect;     /* missed its beats with the connection open */
     int missed;      /* beats sent and not answered in a row */
     int outstanding; /* a STATUS is unanswered */
     int have_status;
@@ -207,6 +212,8 @@ typedef enum {
 struct coord {
     config_t cfg;
     void *ctx;
+    sec_t *sec;       /* the coordinator's key and everyone's role */
+    zap_t *zap;       /* who may connect to the front, how many at once */
     int ep;           /* the epoll instance */
     zsock_t front;    /* ROUTER (front.sock NULL when there is none) */
     ev_kind_t listen; /* EV_LISTEN: the tag of listen_fd's events */
@@ -281,9 +288,11 @@ void route_update_lag(coord_t *co);
 
 /* ---- pool.c: node requests ---------------------------------------------- */
 
-/* A DEALER connected to endpoint, or NULL. Owned by the caller (closed
- * with zmq_close). */
-void *pool_dealer(coord_t *co, const char *endpoint, int immediate);
+/* A DEALER connected to node i's client socket (as the coordinator's key,
+ * with security = curve), or NULL; watch: its connection is watched for
+ * failover.c (the admin socket). Owned by the caller (closed with
+ * zmq_close). */
+void *pool_dealer(coord_t *co, int i, int immediate, int watch);
 
 /* Takes a free slot, or NULL when none is free. */
 slot_t *pool_slot_new(coord_t *co);
@@ -329,6 +338,14 @@ void failover_heard(coord_t *co, int i);
 
 /* Reads every reply waiting on node i's admin socket. */
 void failover_admin_read(coord_t *co, int i);
+
+/* Watches node i's admin connection (sock, just made, not yet connected):
+ * whether it is open is the direct check of failover.c. Returns 0 or
+ * -errno. */
+int failover_watch_link(coord_t *co, int i, void *sock);
+
+/* Reads the events of node i's admin connection: opened, or lost. */
+void failover_link_read(coord_t *co, int i);
 
 /* One beat: STATUS to every node, down-marking, one failover step. */
 void failover_heartbeat(coord_t *co);

@@ -3,9 +3,15 @@
  *
  *   - Every heartbeat_ms each node gets a STATUS on its own admin DEALER;
  *     any reply from a node counts as a beat. A node that let `missed`
- *     beats pass unanswered is down; one answer brings it back. Its
- *     STATUS reply keeps the node table current (role, epoch, applied
- *     vector), which is what route.c decides from.
+ *     beats pass unanswered is down if the direct check fails too: its
+ *     admin connection is closed (a process that dies closes its
+ *     connections, so a crash is still found after `missed` beats). A
+ *     node that is silent with its connection open is only suspect: it is
+ *     alive but frozen or swamped (a flood of connections once froze a
+ *     primary for 600 ms), and it is declared down only after suspect_ms
+ *     of silence. One answer brings a node back. Its STATUS reply keeps
+ *     the node table current (role, epoch, applied vector), which is what
+ *     route.c decides from.
  *   - In a primary-standby cluster, the primary going down starts a
  *     failover: new writes are held (up to hold_ms), the up standby with
  *     the highest applied vector is sent PROMOTE with epoch = highest epoch
@@ -15,7 +21,9 @@
  *     a returning old primary: it is sent DEMOTE (fencing). Epochs make the
  *     fence hold at the nodes too: they refuse writes from older epochs.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "coord_int.h"
@@ -24,12 +32,67 @@
 void failover_heard(coord_t *co, int i)
 {
     cnode_t *nd = &co->nodes[i];
+    if (nd->suspect)
+        log_event(LOG_INFO, "node_answers", "target=%s silent_ms=%lld",
+                  nd->cfg->name, (long long)(co->now_ms - nd->heard_ms));
     nd->heard_ms = co->now_ms;
     nd->missed = 0;
     nd->outstanding = 0;
+    nd->suspect = 0;
     if (!nd->up) {
         nd->up = 1;
         log_event(LOG_INFO, "node_up", "target=%s", nd->cfg->name);
+    }
+}
+
+/* ---- The direct check: is the admin connection open? ------------------ */
+
+int failover_watch_link(coord_t *co, int i, void *sock)
+{
+    char ep[64];
+    int zero = 0, rc;
+    void *mon;
+
+    snprintf(ep, sizeof ep, "inproc://coord-link-%d", i);
+    if (zmq_socket_monitor(sock, ep,
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                               ZMQ_EVENT_DISCONNECTED) != 0)
+        return -errno;
+    mon = zmq_socket(co->ctx, ZMQ_PAIR);
+    if (mon == NULL)
+        return -errno;
+    zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
+    if (zmq_connect(mon, ep) != 0 ||
+        (rc = coord_watch(co, &co->nodes[i].link, mon, ZS_LINK, i)) < 0) {
+        rc = -errno;
+        zmq_close(mon);
+        return rc;
+    }
+    return 0;
+}
+
+void failover_link_read(coord_t *co, int i)
+{
+    cnode_t *nd = &co->nodes[i];
+    for (;;) {
+        zmq_msg_t head, addr;
+        uint16_t event = 0;
+        zmq_msg_init(&head);
+        if (tp_recv(nd->link.sock, &head, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            return;
+        }
+        zmq_msg_init(&addr);
+        tp_recv(nd->link.sock, &addr, 0);
+        zmq_msg_close(&addr);
+        if (zmq_msg_size(&head) >= 2)
+            memcpy(&event, zmq_msg_data(&head), 2);
+        zmq_msg_close(&head);
+        int linked = event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+        if (linked != nd->linked)
+            log_event(LOG_INFO, linked ? "link_up" : "link_lost", "target=%s",
+                      nd->cfg->name);
+        nd->linked = linked;
     }
 }
 
@@ -248,17 +311,37 @@ static void s_failover_step(coord_t *co)
     s_send_admin(co, best, WIRE_PROMOTE, co->fo_epoch, co->fo_reqid);
 }
 
+/*
+ * Node i missed its beats: down, unless its connection is open and it has
+ * been silent for less than suspect_ms, which a live node under a flood
+ * can be; then it is only suspect, and its requests wait.
+ */
+static void s_missed(coord_t *co, int i)
+{
+    cnode_t *nd = &co->nodes[i];
+    int64_t silent = tp_now_ms() - nd->heard_ms;
+
+    if (nd->linked && silent < co->cfg.coord.suspect_ms) {
+        if (!nd->suspect)
+            log_event(LOG_WARN, "node_suspect",
+                      "target=%s missed=%d silent_ms=%lld connection=open",
+                      nd->cfg->name, nd->missed, (long long)silent);
+        nd->suspect = 1;
+        return;
+    }
+    nd->up = 0;
+    log_event(LOG_WARN, "node_down",
+              "target=%s missed=%d silent_ms=%lld connection=%s", nd->cfg->name,
+              nd->missed, (long long)silent, nd->linked ? "open" : "lost");
+    pool_fail_node(co, i);
+}
+
 void failover_heartbeat(coord_t *co)
 {
     for (int i = 0; i < co->nnodes; i++) {
         cnode_t *nd = &co->nodes[i];
-        if (nd->outstanding && ++nd->missed >= co->cfg.coord.missed && nd->up) {
-            nd->up = 0;
-            log_event(LOG_WARN, "node_down",
-                      "target=%s missed=%d silent_ms=%lld", nd->cfg->name,
-                      nd->missed, (long long)(tp_now_ms() - nd->heard_ms));
-            pool_fail_node(co, i);
-        }
+        if (nd->outstanding && ++nd->missed >= co->cfg.coord.missed && nd->up)
+            s_missed(co, i);
         nd->outstanding = 1;
         s_send_admin(co, i, WIRE_STATUS, co->epoch, ++co->admin_reqid);
     }

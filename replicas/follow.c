@@ -48,8 +48,10 @@ int follow_open(node_t *n, char *err, size_t errlen)
         link_t *l = &n->follow.links[n->follow.nlinks++];
         l->src = src;
         l->want = node_bit(src->id);
-        l->sock = tp_socket(n->ctx, ZMQ_DEALER, 0, n->self->name);
-        if (!l->sock) {
+        l->sock = tp_socket(n->ctx, ZMQ_DEALER, 0, n->self->name, PACK_MSG_MAX);
+        /* With curve: our key, and the source's, so that only the real
+         * source can feed us records. */
+        if (!l->sock || sec_client(n->sec, l->sock, src->name) < 0) {
             snprintf(err, errlen, "cannot create socket: %s",
                      zmq_strerror(errno));
             return -1;
@@ -245,9 +247,10 @@ static void s_follow_message(node_t *n, link_t *l, const uint8_t *data,
         if (rc == 0)
             rc = wire_decode(data + off, flen, &m);
         if (rc < 0) {
-            log_event(LOG_WARN, "bad_stream_frame",
-                      "source=%s len=%zu offset=%zu error=\"%s\"", l->src->name,
-                      len, off, mm_strerror(rc));
+            static log_limit_t limit;
+            log_limited(&limit, LOG_WARN, "bad_stream_frame",
+                        "source=%s len=%zu offset=%zu error=\"%s\"",
+                        l->src->name, len, off, mm_strerror(rc));
             return;
         }
         s_follow_frame(n, l, &m, st);

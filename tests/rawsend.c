@@ -82,7 +82,7 @@ int main(int argc, char **argv)
             len = (size_t)truncate_to;
     }
     void *ctx = zmq_ctx_new();
-    void *s = tp_socket(ctx, ZMQ_DEALER, 0, NULL);
+    void *s = tp_socket(ctx, ZMQ_DEALER, 0, NULL, TP_MAX_REPLY);
     zmq_connect(s, argv[1]);
     zmq_send(s, buf, len, 0);
     free(buf);

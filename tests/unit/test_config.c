@@ -522,7 +522,9 @@ static void the_coordinator_section_parses_every_key(void **state)
                         "hold_ms = 500\n"
                         "max_clients = 100\n"
                         "idle_timeout_s = 0\n"
-                        "max_value = 4096\n",
+                        "max_value = 4096\n"
+                        "requirepass = pw\n"
+                        "suspect_ms = 0\n",
                &c);
     assert_true(c.coord.present);
     assert_string_equal(c.coord.client, "tcp://127.0.0.1:7100");
@@ -537,6 +539,8 @@ static void the_coordinator_section_parses_every_key(void **state)
     assert_int_equal(c.coord.max_clients, 100);
     assert_int_equal(c.coord.idle_timeout_s, 0);
     assert_int_equal(c.coord.max_value, 4096);
+    assert_string_equal(c.coord.requirepass, "pw");
+    assert_int_equal(c.coord.suspect_ms, 0);
     assert_string_equal(config_write_route_name(c.coord.write_route), "sticky");
     assert_string_equal(config_read_route_name(c.coord.read_route),
                         "least_lag");
@@ -554,6 +558,7 @@ static void coordinator_defaults_follow_the_cluster_shape(void **state)
     assert_int_equal(c.coord.pool_size, 4);
     assert_int_equal(c.coord.heartbeat_ms, 100);
     assert_int_equal(c.coord.missed, 3);
+    assert_int_equal(c.coord.suspect_ms, 2000);
     assert_int_equal(c.coord.hold_ms, 2000);
     assert_int_equal(c.coord.max_clients, 10000);
     assert_int_equal(c.coord.idle_timeout_s, 300);
