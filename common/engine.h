@@ -170,6 +170,8 @@ typedef struct {
     int up;    /* the current session has heard from the source */
     int stale; /* the source's epoch is older than ours: ignore it */
     int64_t heard_ms, hello_ms, ack_ms;
+    int64_t opened_ms; /* sock was made (follow_open, or again after a
+                          long silence) */
 } link_t;
 
 typedef struct {

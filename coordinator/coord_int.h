@@ -52,6 +52,9 @@
 #define CO_TIMEOUT_MS 1000
 #define CO_CHECK_MS 20      /* how often request deadlines are checked */
 #define CO_ADMIN_RESERVE 16 /* connections past max_clients, for INFO */
+/* A node whose admin connection stays closed this long gets new sockets
+ * (failover.c says why). */
+#define CO_REOPEN_MS 2000
 /* Commands of one connection waiting for their replies; parsing that
  * connection pauses past it. */
 #define CO_CONN_QUEUE_MAX 4096
@@ -94,10 +97,11 @@ typedef struct {
     int next_pool;            /* the one this loop pass sends on */
     int pool_used;            /* this pass sent on it */
     int up;
-    int linked;      /* the admin connection is open: the process lives */
-    int suspect;     /* missed its beats with the connection open */
-    int missed;      /* beats sent and not answered in a row */
-    int outstanding; /* a STATUS is unanswered */
+    int linked;        /* the admin connection is open: the process lives */
+    int64_t opened_ms; /* its sockets were made */
+    int suspect;       /* missed its beats with the connection open */
+    int missed;        /* beats sent and not answered in a row */
+    int outstanding;   /* a STATUS is unanswered */
     int have_status;
     node_role_t role; /* as the node last reported it */
     uint32_t epoch;
@@ -161,6 +165,7 @@ struct conn {
     int starved;     /* the unparsed bytes are an incomplete command */
     int out_blocked; /* the last write filled the socket buffer */
     int admin_only;  /* accepted past max_clients: INFO and such only */
+    int authed;      /* AUTH passed, or no requirepass is set */
     resp_buf_t in, out;
     size_t in_at, out_at; /* parsed / sent so far of in / out */
     resp_cmd_t cmd;       /* the parse in progress */
@@ -269,6 +274,9 @@ int coord_watch(coord_t *co, zsock_t *z, void *sock, int kind, int arg);
 
 /* Stops watching z (before its socket is closed). */
 void coord_unwatch(coord_t *co, zsock_t *z);
+
+/* Closes node i's sockets and makes them again. Returns 0 or -1. */
+int coord_reconnect_node(coord_t *co, int i);
 
 /* z may have input its fd did not signal (it was just sent on). */
 void coord_zdirty(coord_t *co, zsock_t *z);

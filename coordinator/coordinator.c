@@ -238,6 +238,8 @@ static int s_connect_node(coord_t *co, int i, char *err, size_t errlen)
     cnode_t *nd = &co->nodes[i];
     void *s = pool_dealer(co, i, 1, 1);
 
+    nd->opened_ms = tp_now_ms();
+
     if (s == NULL || coord_watch(co, &nd->admin, s, ZS_ADMIN, i) < 0) {
         if (s != NULL)
             zmq_close(s);
@@ -263,6 +265,32 @@ static int s_connect_node(coord_t *co, int i, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+static void s_close_zsock(coord_t *co, zsock_t *z);
+
+/* Closes node i's admin, monitor and pool sockets. */
+static void s_close_node(coord_t *co, int i)
+{
+    cnode_t *nd = &co->nodes[i];
+    s_close_zsock(co, &nd->link);
+    s_close_zsock(co, &nd->admin);
+    for (int p = 0; nd->pool && p < co->cfg.coord.pool_size; p++)
+        s_close_zsock(co, &nd->pool[p]);
+    free(nd->pool);
+    nd->pool = NULL;
+    nd->linked = 0;
+}
+
+int coord_reconnect_node(coord_t *co, int i)
+{
+    char err[256];
+    s_close_node(co, i);
+    if (s_connect_node(co, i, err, sizeof err) == 0)
+        return 0;
+    log_event(LOG_ERROR, "reconnect_failed", "target=%s error=\"%s\"",
+              co->nodes[i].cfg->name, err);
+    return -1;
 }
 
 coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
@@ -388,13 +416,8 @@ void coord_destroy(coord_t **cop)
     if (co->ctx != NULL)
         zmq_ctx_shutdown(co->ctx); /* ends the ZAP handler's thread */
     zap_destroy(&co->zap);
-    for (int i = 0; i < co->nnodes; i++) {
-        s_close_zsock(co, &co->nodes[i].link);
-        s_close_zsock(co, &co->nodes[i].admin);
-        for (int p = 0; co->nodes[i].pool && p < co->cfg.coord.pool_size; p++)
-            s_close_zsock(co, &co->nodes[i].pool[p]);
-        free(co->nodes[i].pool);
-    }
+    for (int i = 0; i < co->nnodes; i++)
+        s_close_node(co, i);
     s_close_zsock(co, &co->front);
     if (co->listen_fd >= 0)
         close(co->listen_fd);

@@ -340,6 +340,13 @@ void failover_heartbeat(coord_t *co)
 {
     for (int i = 0; i < co->nnodes; i++) {
         cnode_t *nd = &co->nodes[i];
+        /* ZeroMQ reconnects after a dropped connection, but gives an
+         * endpoint up for good after a handshake that failed on the
+         * protocol (a process without our keys answered there): new
+         * sockets, so that it cannot cut us off from the node for good. */
+        if (!nd->linked && co->now_ms - nd->opened_ms >= CO_REOPEN_MS &&
+            coord_reconnect_node(co, i) == 0)
+            log_event(LOG_INFO, "reconnect", "target=%s", nd->cfg->name);
         if (nd->outstanding && ++nd->missed >= co->cfg.coord.missed && nd->up)
             s_missed(co, i);
         nd->outstanding = 1;
