@@ -30,6 +30,13 @@
 #define ZAP_GUARDS_MAX 4   /* a node guards two sockets, a coordinator one */
 #define ZAP_FRAMES_MAX 8   /* a CURVE request has 7 */
 #define ZAP_FD_MAX 1048576 /* the table of whose descriptor is whose */
+/* A connection that has not finished its handshake this long after it
+ * was accepted is dropped (ZeroMQ's default is 30 s). A refused one is
+ * dropped this long after it was refused if its peer does not hang up:
+ * until then it counts against the cap, so a flood of connections that
+ * never finish their handshake holds the cap for seconds, not half a
+ * minute. A real handshake takes milliseconds. */
+#define ZAP_HANDSHAKE_MS 5000
 
 typedef struct {
     char domain[16];
@@ -48,7 +55,7 @@ struct zap {
     size_t nfd;
     pthread_t thread;
     int started;
-    log_limit_t denied_log, cap_log;
+    log_limit_t denied_log, cap_log, handshake_log;
 };
 
 zap_t *zap_new(void *ctx, const sec_t *sec, int max_connections, char *err,
@@ -84,7 +91,7 @@ zap_t *zap_new(void *ctx, const sec_t *sec, int max_connections, char *err,
 int zap_guard(zap_t *z, void *sock, const char *domain)
 {
     char ep[64];
-    int zero = 0, rc;
+    int zero = 0, ivl = ZAP_HANDSHAKE_MS, rc;
     guard_t *g;
 
     if (z->nguards == ZAP_GUARDS_MAX || strlen(domain) >= sizeof g->domain)
@@ -92,10 +99,14 @@ int zap_guard(zap_t *z, void *sock, const char *domain)
     rc = sec_server(z->sec, sock, domain);
     if (rc < 0)
         return rc;
+    if (zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl) != 0)
+        return -errno;
     g = &z->guards[z->nguards];
     snprintf(ep, sizeof ep, "inproc://mm-zap-monitor-%d", z->nguards);
     if (zmq_socket_monitor(sock, ep,
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
+                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
         return -errno;
     g->mon = zmq_socket(z->ctx, ZMQ_PAIR);
     if (g->mon == NULL)
@@ -151,7 +162,7 @@ static void s_read_events(zap_t *z, int gi)
     for (;;) {
         zmq_msg_t head, addr;
         uint16_t event;
-        uint32_t fd;
+        uint32_t value; /* a descriptor, or an error code */
         zmq_msg_init(&head);
         if (zmq_msg_recv(&head, g->mon, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&head);
@@ -165,21 +176,28 @@ static void s_read_events(zap_t *z, int gi)
             continue;
         }
         memcpy(&event, zmq_msg_data(&head), 2);
-        memcpy(&fd, (uint8_t *)zmq_msg_data(&head) + 2, 4);
+        memcpy(&value, (uint8_t *)zmq_msg_data(&head) + 2, 4);
         zmq_msg_close(&head);
-        int known = fd < z->nfd ? z->owner[fd] : 0;
+        int known = value < z->nfd ? z->owner[value] : 0;
         if (event == ZMQ_EVENT_ACCEPTED) {
             if (known > 0)
                 z->guards[known - 1].count--;
-            if (fd < z->nfd)
-                z->owner[fd] = (uint8_t)(gi + 1);
+            if (value < z->nfd)
+                z->owner[value] = (uint8_t)(gi + 1);
             g->count++;
         } else if (event == ZMQ_EVENT_DISCONNECTED &&
-                   (fd >= z->nfd || known == gi + 1)) {
-            if (fd < z->nfd)
-                z->owner[fd] = 0;
+                   (value >= z->nfd || known == gi + 1)) {
+            if (value < z->nfd)
+                z->owner[value] = 0;
             if (g->count > 0)
                 g->count--;
+        } else if (event != ZMQ_EVENT_DISCONNECTED) {
+            /* A handshake that failed before ZAP was asked: not ZeroMQ
+             * (random bytes), another mechanism (a plain client at a curve
+             * node), or a CURVE HELLO for another server key. The value is
+             * ZeroMQ's protocol error code (zmq.h). */
+            log_limited(&z->handshake_log, LOG_WARN, "handshake_failed",
+                        "socket=%s code=0x%x", g->domain, (unsigned)value);
         }
     }
 }
