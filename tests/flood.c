@@ -1,23 +1,34 @@
 /*
- * flood.c - mm-flood: opens many connections to one ZeroMQ endpoint at
- * once, as an attacker (or a badly written client) would, for the
- * connection-flood cluster test and for measuring what a flood costs.
+ * flood.c - mm-flood: what a hostile client does to a node's socket, for
+ * the limits cluster test (tests/cluster/t_limits.sh) and for measuring
+ * what it costs the node.
  *
- *     mm-flood ENDPOINT [--connections N] [--hold-ms MS] [--mechanism M]
+ *     mm-flood ENDPOINT [--connections N] [--hold-ms MS]
+ *                       [--mechanism NULL|CURVE] [--probe ENDPOINT]
+ *     mm-flood ENDPOINT --announce BYTES [--send BYTES]
+ *                       [--mechanism NULL|CURVE]
  *
- * Each connection is a plain TCP socket that speaks just enough ZMTP 3.0
- * to complete a handshake: the 64-byte greeting naming mechanism M (NULL,
- * the default, or CURVE), and for NULL the READY command of a DEALER. A
- * node that runs security = off accepts such a connection as a client; a
- * node that runs curve drops it at the greeting (NULL) or at the first
- * command (CURVE, whose HELLO this tool never sends). Raw sockets keep the
- * flooder cheap: one process holds thousands of connections with no
- * ZeroMQ context of its own, so the measured cost is the target's.
+ * A flood opens N connections at once. Each is a plain TCP socket that
+ * speaks just enough ZMTP 3.0 to pass for a ZeroMQ peer: the 64-byte
+ * greeting naming mechanism M (NULL, the default, or CURVE), and for NULL
+ * the READY command of a DEALER. A node with security = off takes such a
+ * connection as a client (up to max_connections); a node with curve drops
+ * it at the greeting (NULL) or at the first command (CURVE, whose HELLO
+ * this tool never sends). Raw sockets keep the flooder cheap: one process
+ * holds thousands of connections with no ZeroMQ context of its own, so
+ * what is measured is the target's cost. The connections are held for MS
+ * milliseconds (default 2000), then closed together. --probe connects a
+ * real client before the flood and PINGs ENDPOINT every 10 ms throughout:
+ * its longest wait is how long the flood froze the node.
  *
- * The connections are opened as fast as the kernel takes them, held for
- * MS milliseconds (default 2000), then closed together. It prints one line:
- * how many connected, how many the target closed before the end, and how
- * long opening took. Exit 0, or 2 for a usage error.
+ * --announce opens one connection, passes the greeting (and READY) and
+ * then sends the header of a message of BYTES bytes, followed by --send
+ * bytes of it (default: all of them), as fast as the target reads, and
+ * holds the connection --hold-ms before closing it. A target with a
+ * largest message size drops the connection at the header.
+ *
+ * Prints one line of key=value results. Exit 0, 2 for a usage error, 1
+ * when the target cannot be reached.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <pthread.h>
+#include <signal.h>
 #include "mmclient.h"
 #include "transport.h"
 
@@ -222,67 +234,77 @@ static int s_count_closed(int *fds, int n)
     return closed;
 }
 
-int main(int argc, char **argv)
+/*
+ * One connection that announces a message of `announce` bytes, sends
+ * `send` of them and, unless the target closed it, holds it hold_ms
+ * before closing (the target holds what it buffered meanwhile). Returns
+ * the bytes of the message sent before the target closed the connection,
+ * or -1 if it could not connect.
+ */
+static long long s_big_frame(const struct sockaddr_in *addr,
+                             const unsigned char *hs, size_t hlen,
+                             long long announce, long long send, long hold_ms)
 {
-    const char *mechanism = "NULL", *probe_ep = NULL;
-    long count = 1000, hold_ms = 2000;
-    struct sockaddr_in addr;
-    unsigned char hs[128];
+    static unsigned char junk[65536];
+    unsigned char head[9] = {0x02}; /* a long message frame */
+    long long sent = 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+    if (fd < 0 || connect(fd, (const struct sockaddr *)addr, sizeof *addr) ||
+        write(fd, hs, hlen) != (ssize_t)hlen) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    for (int i = 0; i < 8; i++)
+        head[1 + i] = (unsigned char)(announce >> (56 - 8 * i));
+    signal(SIGPIPE, SIG_IGN);
+    if (write(fd, head, sizeof head) == (ssize_t)sizeof head) {
+        memset(junk, 'x', sizeof junk);
+        while (sent < send) {
+            size_t n = send - sent < (long long)sizeof junk
+                           ? (size_t)(send - sent)
+                           : sizeof junk;
+            ssize_t w = write(fd, junk, n);
+            if (w <= 0) {
+                hold_ms = 0; /* the target closed it */
+                break;
+            }
+            sent += w;
+        }
+    }
+    poll(NULL, 0, (int)hold_ms);
+    close(fd);
+    return sent;
+}
+
+/* Starts the probe; 0, or -1 when the target does not answer it. */
+static int s_probe_start(probe_t *probe, const char *ep, pthread_t *th)
+{
+    char err[256];
+    wire_msg_t req = {.cmd = WIRE_PING}, r;
+    probe->conn = mmc_connect(NULL, ep, err, sizeof err);
+    if (!probe->conn || mmc_call(probe->conn, &req, &r, 5000) != 0) {
+        fprintf(stderr, "mm-flood: the probe gets no PONG from %s\n", ep);
+        return -1;
+    }
+    return pthread_create(th, NULL, s_probe, probe) == 0 ? 0 : -1;
+}
+
+/* The flood: count connections held for hold_ms, then closed at once. */
+static int s_flood(const struct sockaddr_in *addr, const unsigned char *hs,
+                   size_t hlen, long count, long hold_ms, const char *probe_ep)
+{
     probe_t probe = {0};
     pthread_t th;
-
-    if (argc < 2 || s_parse(argv[1], &addr) < 0) {
-        fprintf(stderr, "usage: mm-flood tcp://A.B.C.D:PORT [--connections "
-                        "N] [--hold-ms MS] [--mechanism NULL|CURVE] [--probe "
-                        "ENDPOINT]\n");
-        return 2;
-    }
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "--connections"))
-            count = atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--hold-ms"))
-            hold_ms = atol(argv[i + 1]);
-        else if (!strcmp(argv[i], "--mechanism"))
-            mechanism = argv[i + 1];
-        else if (!strcmp(argv[i], "--probe"))
-            probe_ep = argv[i + 1];
-        else {
-            fprintf(stderr, "mm-flood: unknown option %s\n", argv[i]);
-            return 2;
-        }
-    }
-    if (count < 1 || count > FLOOD_MAX || hold_ms < 0 ||
-        (strcmp(mechanism, "NULL") && strcmp(mechanism, "CURVE"))) {
-        fprintf(stderr, "mm-flood: 1 <= N <= %d, MS >= 0, M NULL or CURVE\n",
-                FLOOD_MAX);
-        return 2;
-    }
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
-        rl.rlim_cur = rl.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &rl);
-    }
-    if (probe_ep) {
-        char err[256];
-        wire_msg_t req = {.cmd = WIRE_PING}, r;
-        probe.conn = mmc_connect(NULL, probe_ep, err, sizeof err);
-        if (!probe.conn || mmc_call(probe.conn, &req, &r, 5000) != 0) {
-            fprintf(stderr, "mm-flood: the probe gets no PONG from %s\n",
-                    probe_ep);
-            return 1;
-        }
-        pthread_create(&th, NULL, s_probe, &probe);
-    }
-    size_t hlen = s_handshake(mechanism, hs);
     int *fds = calloc((size_t)count, sizeof *fds);
-    if (fds == NULL)
+
+    if (fds == NULL || (probe_ep && s_probe_start(&probe, probe_ep, &th) < 0))
         return 1;
     long long t0 = s_now_ms();
-    int opened = s_open_all(&addr, fds, (int)count, hs, hlen);
+    int opened = s_open_all(addr, fds, (int)count, hs, hlen);
     long long open_ms = s_now_ms() - t0;
-    long long end = s_now_ms() + hold_ms;
-    while (s_now_ms() < end)
-        poll(NULL, 0, 100);
+    poll(NULL, 0, (int)hold_ms);
     int closed = s_count_closed(fds, (int)count) - ((int)count - opened);
     /* Closing them all at once is part of the flood: the target tears
      * down every connection together. The probe watches that too. */
@@ -301,5 +323,60 @@ int main(int argc, char **argv)
     }
     printf("\n");
     free(fds);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *mechanism = "NULL", *probe_ep = NULL;
+    long count = 1000, hold_ms = 2000;
+    long long announce = 0, send = -1;
+    struct sockaddr_in addr;
+    unsigned char hs[128];
+
+    if (argc < 2 || s_parse(argv[1], &addr) < 0) {
+        fprintf(stderr, "usage: see the comment at the top of flood.c\n");
+        return 2;
+    }
+    for (int i = 2; i + 1 < argc; i += 2) {
+        const char *o = argv[i], *v = argv[i + 1];
+        if (!strcmp(o, "--connections"))
+            count = atol(v);
+        else if (!strcmp(o, "--hold-ms"))
+            hold_ms = atol(v);
+        else if (!strcmp(o, "--mechanism"))
+            mechanism = v;
+        else if (!strcmp(o, "--probe"))
+            probe_ep = v;
+        else if (!strcmp(o, "--announce"))
+            announce = atoll(v);
+        else if (!strcmp(o, "--send"))
+            send = atoll(v);
+        else {
+            fprintf(stderr, "mm-flood: unknown option %s\n", o);
+            return 2;
+        }
+    }
+    if (count < 1 || count > FLOOD_MAX || hold_ms < 0 || announce < 0 ||
+        (strcmp(mechanism, "NULL") && strcmp(mechanism, "CURVE"))) {
+        fprintf(stderr, "mm-flood: 1 <= N <= %d, MS >= 0, M NULL or CURVE\n",
+                FLOOD_MAX);
+        return 2;
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    size_t hlen = s_handshake(mechanism, hs);
+    if (announce == 0)
+        return s_flood(&addr, hs, hlen, count, hold_ms, probe_ep);
+    long long sent = s_big_frame(&addr, hs, hlen, announce,
+                                 send < 0 ? announce : send, hold_ms);
+    if (sent < 0) {
+        fprintf(stderr, "mm-flood: cannot connect to %s\n", argv[1]);
+        return 1;
+    }
+    printf("announced=%lld sent=%lld\n", announce, sent);
     return 0;
 }
