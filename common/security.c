@@ -262,7 +262,7 @@ int sec_may(sec_role_t role, int cmd)
     }
 }
 
-int sec_confirms_lease(sec_role_t role)
+int sec_epoch_authority(sec_role_t role)
 {
     return role == SEC_ROLE_COORDINATOR || role == SEC_ROLE_ADMIN ||
            role == SEC_ROLE_ANONYMOUS;

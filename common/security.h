@@ -19,7 +19,8 @@
  *     coordinator     coordinator  nodes' client sockets reads, writes,
  *                                                        STATUS that renews
  *                                                        a primary's lease,
- *                                                        PROMOTE, DEMOTE
+ *                                                        epochs, PROMOTE,
+ *                                                        DEMOTE
  *     client, ...     client       nodes' client sockets reads, writes,
  *                                  the coordinator's     STATUS, PING, DUMP
  *                                  front
@@ -105,10 +106,11 @@ sec_role_t sec_msg_role(const zmq_msg_t *msg);
 /* Whether role may send a request of command cmd (wire_cmd_t). Pure. */
 int sec_may(sec_role_t role, int cmd);
 
-/* Whether a STATUS or PING from role tells a primary it is still the
- * primary (renews its lease): the coordinator's heartbeat does; a client's
- * must not, or any client could keep a replaced primary writing. Pure. */
-int sec_confirms_lease(sec_role_t role);
+/* Whether role's requests tell a primary about epochs: a STATUS or PING
+ * at its epoch renews its lease (the coordinator's heartbeat), and an
+ * epoch above its own fences it. A client's must do neither, or any client
+ * could keep a replaced primary writing, or stop a healthy one. Pure. */
+int sec_epoch_authority(sec_role_t role);
 
 /* "client", "admin", ...: the User-Id the ZAP handler hands out. */
 const char *sec_role_name(sec_role_t role);

@@ -220,11 +220,14 @@ static void s_dispatch(node_t *n, zmq_msg_t *id, const wire_msg_t *m,
     /* A STATUS or PING at our epoch (the coordinator's heartbeat) renews
      * a primary's lease; any request above it fences the primary. A
      * write's own epoch confirms nothing: a write must not vouch for
-     * itself, and neither may a client's STATUS (only the coordinator's
-     * or the admin's key counts, with security = curve). */
-    primary_heard_epoch(n, m->epoch,
-                        (m->cmd == WIRE_STATUS || m->cmd == WIRE_PING) &&
-                            sec_confirms_lease(role));
+     * itself. With security = curve only the coordinator's and the
+     * admin's keys speak for the epoch: a client's cannot keep a replaced
+     * primary writing, nor fence a healthy one (its PUT of a newer epoch
+     * is still refused, by primary_write_refusal()). */
+    int authority = sec_epoch_authority(role);
+    primary_heard_epoch(n, authority ? m->epoch : 0,
+                        authority &&
+                            (m->cmd == WIRE_STATUS || m->cmd == WIRE_PING));
     if (m->cmd == WIRE_PUT || m->cmd == WIRE_DEL) {
         writer_take(n, id, m);
         return;

@@ -112,3 +112,17 @@ grep -q "r1.secret can be read by other users (mode 0644): chmod 600 it" "$DIR/d
 chmod 600 "$keys/r1.secret"
 cluster start r1 >/dev/null
 say "r1.secret 0644: r1 refuses to start and says why"
+
+# Only the coordinator's and the admin's keys speak for the epoch: a
+# client key that names a newer one is refused, but cannot fence the
+# primary (which, with security = off, any request could).
+cluster down
+rm -rf "$DIR"
+mk_cluster 2 0 layout=primary-standby ack=standby security=curve
+cluster up >/dev/null
+out=$(mmctl --node p1 --epoch 7 put x 1 2>&1) && fail "p1 took a write of epoch 7"
+mmctl --node p1 put y 1 >/dev/null || fail "a client key naming epoch 7 fenced p1"
+mmctl --node p1 --key admin --epoch 7 status >/dev/null
+out=$(mmctl --node p1 put z 1 2>&1) && fail "the admin key's epoch 7 did not fence p1"
+[[ $out == *"has heard of epoch 7"* ]] || fail "unclear refusal: $out"
+say "epoch 7 from a client key: refused, p1 still writes; from the admin key: p1 fenced"

@@ -245,9 +245,9 @@ static void each_role_may_send_what_security_h_says(void **state)
     assert_false(sec_may(SEC_ROLE_NONE, WIRE_GET));
     assert_false(sec_may(SEC_ROLE_NODE, WIRE_PUT));
     /* Only the coordinator's (or the admin's) beat renews a lease. */
-    assert_false(sec_confirms_lease(SEC_ROLE_CLIENT));
-    assert_true(sec_confirms_lease(SEC_ROLE_COORDINATOR));
-    assert_true(sec_confirms_lease(SEC_ROLE_ANONYMOUS));
+    assert_false(sec_epoch_authority(SEC_ROLE_CLIENT));
+    assert_true(sec_epoch_authority(SEC_ROLE_COORDINATOR));
+    assert_true(sec_epoch_authority(SEC_ROLE_ANONYMOUS));
     assert_string_equal(sec_role_name(SEC_ROLE_COORDINATOR), "coordinator");
     assert_int_equal(sec_role_parse("admin"), SEC_ROLE_ADMIN);
     assert_int_equal(sec_role_parse("root"), SEC_ROLE_NONE);
