@@ -19,26 +19,6 @@ struct mmc {
     int have_msg;
 };
 
-/* Watches sock's handshakes, on an inproc monitor of c's context. */
-static void s_watch(mmc_t *c)
-{
-    char ep[64];
-    int zero = 0;
-    snprintf(ep, sizeof ep, "inproc://mmc-monitor-%p", (void *)c);
-    if (zmq_socket_monitor(c->sock, ep,
-                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL) != 0)
-        return;
-    c->mon = zmq_socket(c->ctx, ZMQ_PAIR);
-    if (c->mon == NULL)
-        return;
-    zmq_setsockopt(c->mon, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(c->mon, ep) != 0) {
-        zmq_close(c->mon);
-        c->mon = NULL;
-    }
-}
-
 mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen)
 {
     return mmc_connect_as(ctx, endpoint, NULL, NULL, err, errlen);
@@ -69,8 +49,11 @@ mmc_t *mmc_connect_as(void *ctx, const char *endpoint, const sec_t *sec,
                  server ? server : "the server");
         goto fail;
     }
+    /* Watch the handshake: a refusal is otherwise just a silence. */
     if (sec_curve(sec) && c->own_ctx)
-        s_watch(c);
+        c->mon = tp_monitor(c->ctx, c->sock, "mmc",
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
     int hwm = 100000;
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -112,25 +95,11 @@ void *mmc_socket(mmc_t *c)
 
 const char *mmc_refusal(mmc_t *c)
 {
-    while (c->mon != NULL && !c->refused) {
-        zmq_msg_t head, addr;
-        zmq_msg_init(&head);
-        if (zmq_msg_recv(&head, c->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&head);
-            break;
-        }
-        zmq_msg_init(&addr);
-        zmq_msg_recv(&addr, c->mon, 0);
-        zmq_msg_close(&addr);
-        uint16_t event = 0;
-        uint32_t value = 0;
-        if (zmq_msg_size(&head) >= 6) {
-            memcpy(&event, zmq_msg_data(&head), 2);
-            memcpy(&value, (uint8_t *)zmq_msg_data(&head) + 2, 4);
-        }
-        zmq_msg_close(&head);
+    uint16_t event;
+    uint32_t value;
+    while (c->mon != NULL && !c->refused &&
+           tp_monitor_read(c->mon, &event, &value) == 0)
         c->refused = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? (int)value : -1;
-    }
     if (c->refused == 300)
         return "the server has too many connections (max_connections)";
     if (c->refused > 0)

@@ -99,8 +99,8 @@ typedef struct {
     int pool_size;      /* connections per node when pooling (4) */
     int heartbeat_ms;   /* STATUS to every node this often (100) */
     int missed;         /* beats without an answer before a node is down (3) */
-    int suspect_ms;     /* ... if its connection is closed; open, it is down
-                           after this much silence (2000) */
+    int suspect_ms;     /* a down primary whose connection is still open is
+                           replaced only after this much silence (2000) */
     int hold_ms;        /* client writes held during a failover (2000) */
     uint64_t max_lag;   /* a replica further behind (records) gets no reads */
     int max_clients;    /* RESP clients served at once (10000) */

@@ -75,6 +75,18 @@ int tp_recv(void *sock, zmq_msg_t *msg, int flags);
 /* Discards the remaining parts of a multipart message. */
 void tp_drain_more(void *sock);
 
+/*
+ * A monitor of sock (of context ctx): the events in the mask (ZMQ_EVENT_*)
+ * arrive on the returned PAIR socket, which tp_monitor_read() reads. name
+ * makes the inproc endpoint unique in the context. Returns NULL with errno
+ * set. Caller owns the PAIR and closes it with zmq_close() (before sock).
+ */
+void *tp_monitor(void *ctx, void *sock, const char *name, int events);
+
+/* Reads one monitor event without waiting: 0 with *event and *value (a
+ * descriptor, or an error or ZAP status code, by event), or -1 if none. */
+int tp_monitor_read(void *mon, uint16_t *event, uint32_t *value);
+
 /* CLOCK_MONOTONIC in nanoseconds, microseconds and milliseconds. The
  * nanosecond reading is the clock of every history file. */
 int64_t tp_now_ns(void);

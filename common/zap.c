@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include "log.h"
+#include "transport.h"
 #include "zap.h"
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
@@ -90,8 +91,8 @@ zap_t *zap_new(void *ctx, const sec_t *sec, int max_connections, char *err,
 
 int zap_guard(zap_t *z, void *sock, const char *domain)
 {
-    char ep[64];
-    int zero = 0, ivl = ZAP_HANDSHAKE_MS, rc;
+    char name[32];
+    int ivl = ZAP_HANDSHAKE_MS, rc;
     guard_t *g;
 
     if (z->nguards == ZAP_GUARDS_MAX || strlen(domain) >= sizeof g->domain)
@@ -102,22 +103,13 @@ int zap_guard(zap_t *z, void *sock, const char *domain)
     if (zmq_setsockopt(sock, ZMQ_HANDSHAKE_IVL, &ivl, sizeof ivl) != 0)
         return -errno;
     g = &z->guards[z->nguards];
-    snprintf(ep, sizeof ep, "inproc://mm-zap-monitor-%d", z->nguards);
-    if (zmq_socket_monitor(sock, ep,
-                           ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
-                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0)
-        return -errno;
-    g->mon = zmq_socket(z->ctx, ZMQ_PAIR);
+    snprintf(name, sizeof name, "zap-%d", z->nguards);
+    g->mon = tp_monitor(z->ctx, sock, name,
+                        ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                            ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL);
     if (g->mon == NULL)
         return -errno;
-    zmq_setsockopt(g->mon, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(g->mon, ep) != 0) {
-        rc = -errno;
-        zmq_close(g->mon);
-        g->mon = NULL;
-        return rc;
-    }
     snprintf(g->domain, sizeof g->domain, "%s", domain);
     z->nguards++;
     return 0;
@@ -159,25 +151,9 @@ int zap_decide(const sec_t *sec, const char *domain, const char *mechanism,
 static void s_read_events(zap_t *z, int gi)
 {
     guard_t *g = &z->guards[gi];
-    for (;;) {
-        zmq_msg_t head, addr;
-        uint16_t event;
-        uint32_t value; /* a descriptor, or an error code */
-        zmq_msg_init(&head);
-        if (zmq_msg_recv(&head, g->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&head);
-            return;
-        }
-        zmq_msg_init(&addr);
-        zmq_msg_recv(&addr, g->mon, 0);
-        zmq_msg_close(&addr);
-        if (zmq_msg_size(&head) < 6) {
-            zmq_msg_close(&head);
-            continue;
-        }
-        memcpy(&event, zmq_msg_data(&head), 2);
-        memcpy(&value, (uint8_t *)zmq_msg_data(&head) + 2, 4);
-        zmq_msg_close(&head);
+    uint16_t event;
+    uint32_t value; /* a descriptor, or an error code */
+    while (tp_monitor_read(g->mon, &event, &value) == 0) {
         int known = value < z->nfd ? z->owner[value] : 0;
         if (event == ZMQ_EVENT_ACCEPTED) {
             if (known > 0)

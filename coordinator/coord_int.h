@@ -99,7 +99,8 @@ typedef struct {
     int up;
     int linked;        /* the admin connection is open: the process lives */
     int64_t opened_ms; /* its sockets were made */
-    int suspect;       /* missed its beats with the connection open */
+    int suspect;       /* a down primary with its connection open, not
+                          yet replaced (failover.c, s_primary_suspect) */
     int missed;        /* beats sent and not answered in a row */
     int outstanding;   /* a STATUS is unanswered */
     int have_status;
@@ -261,6 +262,7 @@ struct coord {
     int64_t now_ms; /* the loop pass's time: one clock read per pass */
     int64_t next_beat_ms, next_check_ms, next_idle_ms;
     uint64_t admin_reqid;
+    uint64_t links_made; /* admin-connection monitors made (failover.c) */
 };
 
 /* ---- coordinator.c ----------------------------------------------------- */

@@ -3,17 +3,18 @@
  *
  *   - Every heartbeat_ms each node gets a STATUS on its own admin DEALER;
  *     any reply from a node counts as a beat. A node that let `missed`
- *     beats pass unanswered is down if the direct check fails too: its
- *     admin connection is closed (a process that dies closes its
- *     connections, so a crash is still found after `missed` beats). A
- *     node that is silent with its connection open is only suspect: it is
- *     alive but frozen or swamped (a flood of connections once froze a
- *     primary for 600 ms), and it is declared down only after suspect_ms
- *     of silence. One answer brings a node back. Its STATUS reply keeps
- *     the node table current (role, epoch, applied vector), which is what
- *     route.c decides from.
+ *     beats pass unanswered is down: reads and writes stop going to it.
+ *     One answer brings it back. Its STATUS reply keeps the node table
+ *     current (role, epoch, applied vector), which is what route.c
+ *     decides from.
  *   - In a primary-standby cluster, the primary going down starts a
- *     failover: new writes are held (up to hold_ms), the up standby with
+ *     failover: new writes are held (up to hold_ms). A promotion also
+ *     needs the direct check to fail: the primary's admin connection has
+ *     closed (a process that dies closes its connections, so a crash is
+ *     still replaced after `missed` beats), or it has been silent for
+ *     suspect_ms. A primary that is silent with its connection open is
+ *     alive but frozen or swamped, and replacing it would cost a
+ *     failover for nothing (s_primary_suspect). Then the up standby with
  *     the highest applied vector is sent PROMOTE with epoch = highest epoch
  *     seen + 1, and when it answers OK it becomes the writer and the held
  *     writes go to it. Each phase is logged with its time since detection.
@@ -49,45 +50,30 @@ void failover_heard(coord_t *co, int i)
 
 int failover_watch_link(coord_t *co, int i, void *sock)
 {
-    char ep[64];
-    int zero = 0, rc;
-    void *mon;
+    char name[48];
+    int rc;
 
-    snprintf(ep, sizeof ep, "inproc://coord-link-%d", i);
-    if (zmq_socket_monitor(sock, ep,
-                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
-                               ZMQ_EVENT_DISCONNECTED) != 0)
-        return -errno;
-    mon = zmq_socket(co->ctx, ZMQ_PAIR);
+    /* A node's sockets are made again after a long silence, while the old
+     * monitor's endpoint may not be gone yet: each name is new. */
+    snprintf(name, sizeof name, "link-%d-%llu", i,
+             (unsigned long long)++co->links_made);
+    void *mon =
+        tp_monitor(co->ctx, sock, name,
+                   ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
     if (mon == NULL)
         return -errno;
-    zmq_setsockopt(mon, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_connect(mon, ep) != 0 ||
-        (rc = coord_watch(co, &co->nodes[i].link, mon, ZS_LINK, i)) < 0) {
-        rc = -errno;
+    rc = coord_watch(co, &co->nodes[i].link, mon, ZS_LINK, i);
+    if (rc < 0)
         zmq_close(mon);
-        return rc;
-    }
-    return 0;
+    return rc;
 }
 
 void failover_link_read(coord_t *co, int i)
 {
     cnode_t *nd = &co->nodes[i];
-    for (;;) {
-        zmq_msg_t head, addr;
-        uint16_t event = 0;
-        zmq_msg_init(&head);
-        if (tp_recv(nd->link.sock, &head, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&head);
-            return;
-        }
-        zmq_msg_init(&addr);
-        tp_recv(nd->link.sock, &addr, 0);
-        zmq_msg_close(&addr);
-        if (zmq_msg_size(&head) >= 2)
-            memcpy(&event, zmq_msg_data(&head), 2);
-        zmq_msg_close(&head);
+    uint16_t event;
+    uint32_t value;
+    while (tp_monitor_read(nd->link.sock, &event, &value) == 0) {
         int linked = event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
         if (linked != nd->linked)
             log_event(LOG_INFO, linked ? "link_up" : "link_lost", "target=%s",
@@ -234,6 +220,28 @@ void failover_admin_read(coord_t *co, int i)
 }
 
 /*
+ * The direct check before a promotion: a primary whose connection is
+ * still open is alive, only frozen or swamped (a flood of connections
+ * once froze one for 600 ms), and is not replaced until it has been
+ * silent for suspect_ms; one whose connection closed is gone. Returns 1
+ * while the promotion must wait (client writes stay held meanwhile).
+ */
+static int s_primary_suspect(coord_t *co, int w, int64_t now)
+{
+    cnode_t *nd = &co->nodes[w];
+    int64_t silent = now - nd->heard_ms;
+
+    if (!nd->linked || silent >= co->cfg.coord.suspect_ms)
+        return 0;
+    if (!nd->suspect)
+        log_event(LOG_WARN, "node_suspect",
+                  "target=%s silent_ms=%lld connection=open suspect_ms=%d",
+                  nd->cfg->name, (long long)silent, co->cfg.coord.suspect_ms);
+    nd->suspect = 1;
+    return 1;
+}
+
+/*
  * One failover step, run every beat: detect, choose, promote. The standby
  * chosen is the up one with the most applied records of the old primary
  * (with ack = standby every acknowledged write is on it; the log line says
@@ -276,6 +284,8 @@ static void s_failover_step(coord_t *co)
         pool_release_held(co);
         return;
     }
+    if (w >= 0 && s_primary_suspect(co, w, now))
+        return;
     int best = -1;
     uint64_t best_applied = 0;
     uint16_t old = w >= 0 ? co->nodes[w].cfg->id : 0;
@@ -311,31 +321,6 @@ static void s_failover_step(coord_t *co)
     s_send_admin(co, best, WIRE_PROMOTE, co->fo_epoch, co->fo_reqid);
 }
 
-/*
- * Node i missed its beats: down, unless its connection is open and it has
- * been silent for less than suspect_ms, which a live node under a flood
- * can be; then it is only suspect, and its requests wait.
- */
-static void s_missed(coord_t *co, int i)
-{
-    cnode_t *nd = &co->nodes[i];
-    int64_t silent = tp_now_ms() - nd->heard_ms;
-
-    if (nd->linked && silent < co->cfg.coord.suspect_ms) {
-        if (!nd->suspect)
-            log_event(LOG_WARN, "node_suspect",
-                      "target=%s missed=%d silent_ms=%lld connection=open",
-                      nd->cfg->name, nd->missed, (long long)silent);
-        nd->suspect = 1;
-        return;
-    }
-    nd->up = 0;
-    log_event(LOG_WARN, "node_down",
-              "target=%s missed=%d silent_ms=%lld connection=%s", nd->cfg->name,
-              nd->missed, (long long)silent, nd->linked ? "open" : "lost");
-    pool_fail_node(co, i);
-}
-
 void failover_heartbeat(coord_t *co)
 {
     for (int i = 0; i < co->nnodes; i++) {
@@ -347,8 +332,15 @@ void failover_heartbeat(coord_t *co)
         if (!nd->linked && co->now_ms - nd->opened_ms >= CO_REOPEN_MS &&
             coord_reconnect_node(co, i) == 0)
             log_event(LOG_INFO, "reconnect", "target=%s", nd->cfg->name);
-        if (nd->outstanding && ++nd->missed >= co->cfg.coord.missed && nd->up)
-            s_missed(co, i);
+        if (nd->outstanding && ++nd->missed >= co->cfg.coord.missed && nd->up) {
+            nd->up = 0;
+            log_event(LOG_WARN, "node_down",
+                      "target=%s missed=%d silent_ms=%lld connection=%s",
+                      nd->cfg->name, nd->missed,
+                      (long long)(tp_now_ms() - nd->heard_ms),
+                      nd->linked ? "open" : "lost");
+            pool_fail_node(co, i);
+        }
         nd->outstanding = 1;
         s_send_admin(co, i, WIRE_STATUS, co->epoch, ++co->admin_reqid);
     }
