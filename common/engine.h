@@ -170,8 +170,11 @@ typedef struct {
     int up;    /* the current session has heard from the source */
     int stale; /* the source's epoch is older than ours: ignore it */
     int64_t heard_ms, hello_ms, ack_ms;
-    int64_t opened_ms; /* sock was made (follow_open, or again after a
-                          long silence) */
+    /* When sock was made or the source last went down, whichever is
+     * later: FOLLOW_REOPEN_BEATS of silence from then reopen the socket
+     * (follow.c). Not heard_ms: after this node's own freeze, the link
+     * is fine, only unread. */
+    int64_t silent_from_ms;
 } link_t;
 
 typedef struct {

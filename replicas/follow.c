@@ -57,7 +57,7 @@ static int s_link_socket(node_t *n, link_t *l)
     zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
     if (rc == 0 && zmq_connect(l->sock, l->src->peer) != 0)
         rc = -errno;
-    l->opened_ms = tp_now_ms();
+    l->silent_from_ms = tp_now_ms();
     return rc;
 }
 
@@ -82,7 +82,7 @@ int follow_open(node_t *n, char *err, size_t errlen)
 }
 
 /*
- * A new socket for a source silent for FOLLOW_REOPEN_BEATS. ZeroMQ
+ * A new socket for a source down for FOLLOW_REOPEN_BEATS. ZeroMQ
  * reconnects by itself after a connection drops, but not after a
  * handshake that failed on the protocol (a process without keys, or of
  * another mechanism, answered at the source's address): it gives that
@@ -352,13 +352,13 @@ void follow_tick(node_t *n)
             log_event(LOG_INFO, "source_down", "source=%s silent_ms=%lld",
                       l->src->name, (long long)(now - l->heard_ms));
             l->up = 0;
+            l->silent_from_ms = now;
         }
         if (!l->up && now - l->hello_ms >= dead)
             s_hello(n, l);
         else if (now - l->ack_ms >= hb)
             s_ack(n, l);
-        int64_t last = l->heard_ms > l->opened_ms ? l->heard_ms : l->opened_ms;
-        if (!l->up && now - last >= hb * FOLLOW_REOPEN_BEATS)
+        if (!l->up && now - l->silent_from_ms >= hb * FOLLOW_REOPEN_BEATS)
             s_reopen(n, l);
         if (l->up && l->hello_ms && l->heard_ms >= l->hello_ms) {
             log_event(LOG_INFO, "source_up", "source=%s session=%llu",
