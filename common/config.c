@@ -402,20 +402,9 @@ static int s_line(parser_t *p, char *raw)
     return s_key_value(p, line, eq);
 }
 
-int config_parse(const char *text, const char *source, config_t *out, char *err,
-                 size_t errlen)
+/* Every key's default; the write route is chosen once the shape is known. */
+static void s_defaults(config_t *out)
 {
-    parser_t p;
-    char buf[CONFIG_LINE_MAX];
-    const char *at = text;
-    int ret = 0, masters = 0;
-
-    memset(&p, 0, sizeof p);
-    p.source = source != NULL ? source : "config";
-    p.err = err;
-    p.errlen = errlen;
-    p.c = out;
-
     memset(out, 0, sizeof *out);
     strcpy(out->name, "mmlab");
     out->clock = HLC_MODE_HLC;
@@ -426,7 +415,7 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->cache_mb = 64;
     out->ack = ACK_NONE;
     out->ack_timeout_ms = 1000;
-    out->coord.write_route = (write_route_t)-1; /* chosen below */
+    out->coord.write_route = (write_route_t)-1; /* s_finish_coord */
     out->coord.read_route = READ_ROUTE_RYW;
     out->coord.pool = 1;
     out->coord.pool_size = 4;
@@ -442,6 +431,23 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     out->nclients = 1;
     strcpy(out->clients[0], "client");
     out->max_connections = 1024;
+}
+
+int config_parse(const char *text, const char *source, config_t *out, char *err,
+                 size_t errlen)
+{
+    parser_t p;
+    char buf[CONFIG_LINE_MAX];
+    const char *at = text;
+    int ret = 0, masters = 0;
+
+    memset(&p, 0, sizeof p);
+    p.source = source != NULL ? source : "config";
+    p.err = err;
+    p.errlen = errlen;
+    p.c = out;
+
+    s_defaults(out);
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');

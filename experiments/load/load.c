@@ -99,8 +99,8 @@ load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,
                  zmq_strerror(errno));
         goto fail;
     }
-    l->sec =
-        sec_new(&l->cfg, l->o.key ? l->o.key : l->cfg.clients[0], err, errlen);
+    /* With security = curve every connection is the first client's. */
+    l->sec = sec_new(&l->cfg, l->cfg.clients[0], err, errlen);
     if (!l->sec)
         goto fail;
     l->wl = workload_new(&l->o.work);

@@ -34,7 +34,6 @@ typedef struct {
     /* For tests: > 0 starts every client connection's request ids there,
      * so the connections of one client hand out the same ids. */
     uint64_t first_reqid;
-    const char *key; /* security = curve: our key pair (NULL: a client's) */
 } load_opts_t;
 
 typedef struct load load_t;
@@ -43,8 +42,8 @@ typedef struct load load_t;
  * A run of opts against cfg (both copied; the strings in opts are
  * borrowed: valid until load_destroy()). Opens the history file. Returns
  * NULL with a message in err when out of memory, when the history file
- * cannot be written, or (security = curve) when the key pair cannot be
- * read. Caller owns the returned
+ * cannot be written, or (security = curve) when the first client's key
+ * pair cannot be read. Caller owns the returned
  * object and destroys it with load_destroy().
  */
 load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,

@@ -57,8 +57,6 @@ static void s_usage(FILE *out)
         "  --sample-ms MS     record every node's applied vector every MS ms\n"
         "  --coordinator      send every operation to the cluster's\n"
         "                     coordinator (its [coordinator] client endpoint)\n"
-        "  --key NAME         security = curve: the key pair to connect with\n"
-        "                     (default: the cluster file's first client)\n"
         "  --quiet            no progress lines on stderr\n"
         "  --first-reqid N    tests: every connection's request ids start "
         "at N,\n"
@@ -75,19 +73,31 @@ typedef struct {
 
 /* The flags, in --help order: one short code each for getopt. */
 static const struct option s_flags[] = {
-    {"config", 1, 0, 'c'},      {"clients", 1, 0, 'n'},
-    {"inflight", 1, 0, 'k'},    {"duration", 1, 0, 'd'},
-    {"ops", 1, 0, 'o'},         {"rate", 1, 0, 'r'},
-    {"keys", 1, 0, 'K'},        {"dist", 1, 0, 'D'},
-    {"reads", 1, 0, 'R'},       {"deletes", 1, 0, 'X'},
-    {"write-nodes", 1, 0, 'W'}, {"read-nodes", 1, 0, 'N'},
-    {"route", 1, 0, 'u'},       {"timeout", 1, 0, 't'},
-    {"value-size", 1, 0, 'V'},  {"prefix", 1, 0, 'p'},
-    {"seed", 1, 0, 's'},        {"history", 1, 0, 'H'},
-    {"summary", 1, 0, 'S'},     {"quiet", 0, 0, 'q'},
-    {"sample-ms", 1, 0, 'M'},   {"coordinator", 0, 0, 'C'},
-    {"first-reqid", 1, 0, 'I'}, {"key", 1, 0, 'Y'},
-    {"help", 0, 0, 'h'},        {0, 0, 0, 0},
+    {"config", 1, 0, 'c'},
+    {"clients", 1, 0, 'n'},
+    {"inflight", 1, 0, 'k'},
+    {"duration", 1, 0, 'd'},
+    {"ops", 1, 0, 'o'},
+    {"rate", 1, 0, 'r'},
+    {"keys", 1, 0, 'K'},
+    {"dist", 1, 0, 'D'},
+    {"reads", 1, 0, 'R'},
+    {"deletes", 1, 0, 'X'},
+    {"write-nodes", 1, 0, 'W'},
+    {"read-nodes", 1, 0, 'N'},
+    {"route", 1, 0, 'u'},
+    {"timeout", 1, 0, 't'},
+    {"value-size", 1, 0, 'V'},
+    {"prefix", 1, 0, 'p'},
+    {"seed", 1, 0, 's'},
+    {"history", 1, 0, 'H'},
+    {"summary", 1, 0, 'S'},
+    {"quiet", 0, 0, 'q'},
+    {"sample-ms", 1, 0, 'M'},
+    {"coordinator", 0, 0, 'C'},
+    {"first-reqid", 1, 0, 'I'},
+    {"help", 0, 0, 'h'},
+    {0, 0, 0, 0},
 };
 
 /* Reads the flags into *o and *x. Returns 0, 1 for --help, or -1. */
@@ -165,9 +175,6 @@ static int s_parse(int argc, char **argv, load_opts_t *o, extra_t *x)
             break;
         case 'I':
             o->first_reqid = strtoull(optarg, NULL, 10);
-            break;
-        case 'Y':
-            o->key = optarg;
             break;
         case 'h':
             return 1;
