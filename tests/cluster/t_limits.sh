@@ -45,7 +45,7 @@ grown=$(( $(stat -c %s "$DIR/data/p1.log") - size0 ))
 [ $((lines + dropped)) -ge 19000 ] || fail "bad frames: $lines lines and $dropped counted, of 20000"
 say "20000 bad peer frames: $lines log lines ($grown bytes), $dropped more counted"
 
-# A flood of 3000 connections that complete the handshake, at the
+# A flood of 2000 connections that complete the handshake, at the
 # primary's client port, under write load through the coordinator: the
 # cap refuses what is over it, and nobody fails over.
 epoch() { mmctl --node coordinator status | sed -n 's/^epoch=//p'; }
@@ -54,7 +54,7 @@ e0=$(epoch)
     --quiet --summary "$DIR/load.json" >/dev/null &
 load=$!
 sleep 1
-out=$(flood "$(endpoint p1)" --connections 3000 --hold-ms 2000 --probe "$(endpoint p1)")
+out=$(flood "$(endpoint p1)" --connections 2000 --hold-ms 2000 --probe "$(endpoint p1)")
 wait $load
 say "flood: $out"
 refused=$(grep -c 'event=connection_refused socket=client .*too many connections' \
