@@ -199,14 +199,14 @@ static int s_refused(node_t *n, zmq_msg_t *id, const wire_msg_t *m,
 {
     if (sec_may(role, m->cmd))
         return 0;
+    const char *who = m->cmd == WIRE_FAULT ? "admin"
+                      : m->cmd == WIRE_PROMOTE || m->cmd == WIRE_DEMOTE
+                          ? "admin or coordinator"
+                          : "client, coordinator or admin";
     char msg[160];
     snprintf(msg, sizeof msg,
              "%s needs the %s key; this connection authenticated as %s",
-             wire_cmd_name(m->cmd),
-             m->cmd == WIRE_FAULT ? "admin"
-                                  : "admin "
-                                    "or coordinator",
-             sec_role_name(role));
+             wire_cmd_name(m->cmd), who, sec_role_name(role));
     serve_reply_error(n, id, m->reqid, MM_ERR_DENIED, msg);
     return 1;
 }
