@@ -60,7 +60,7 @@ LOAD_OBJ := $(BUILD)/obj/experiments/load/load.o \
             $(BUILD)/obj/experiments/load/sampler.o $(LOAD_CORE_OBJ)
 
 PROGRAMS := mm-master mm-replica mmctl mm-load mm-check mm-freeport mm-rawsend \
-            mm-genhistory mm-coordinator
+            mm-genhistory mm-coordinator mm-flood
 PROG_BINS := $(PROGRAMS:%=$(BIN)/%)
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -108,6 +108,7 @@ $(BIN)/mm-check: $(BUILD)/obj/experiments/check/mm_check.o $(CHECK_OBJ) $(LIB)
 $(BIN)/mm-check: PKG_LIBS += $(CHECK_LIBS)
 $(BIN)/mm-freeport: $(BUILD)/obj/tests/freeport.o
 $(BIN)/mm-rawsend: $(BUILD)/obj/tests/rawsend.o $(LIB)
+$(BIN)/mm-flood: $(BUILD)/obj/tests/flood.o $(LIB)
 $(BIN)/mm-genhistory: $(BUILD)/obj/tests/genhistory.o $(LIB)
 $(BIN)/mm-coordinator: $(BUILD)/obj/coordinator/mm_coordinator.o $(COORD_OBJ) \
                        $(LIB)

@@ -12,12 +12,20 @@ struct mmc {
     void *ctx;
     int own_ctx; /* 1: we made ctx and must terminate it */
     void *sock;
+    void *mon;   /* handshake failures of sock, or NULL */
+    int refused; /* the ZAP status of a refused handshake, -1: a failed one */
     uint64_t next_id;
     zmq_msg_t msg; /* the last reply; the decoded frame borrows from it */
     int have_msg;
 };
 
 mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen)
+{
+    return mmc_connect_as(ctx, endpoint, NULL, NULL, err, errlen);
+}
+
+mmc_t *mmc_connect_as(void *ctx, const char *endpoint, const sec_t *sec,
+                      const char *server, char *err, size_t errlen)
 {
     mmc_t *c = calloc(1, sizeof *c);
     if (!c) {
@@ -31,11 +39,21 @@ mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen)
                  zmq_strerror(errno));
         goto fail;
     }
-    c->sock = tp_socket(c->ctx, ZMQ_DEALER, 0, NULL);
+    c->sock = tp_socket(c->ctx, ZMQ_DEALER, 0, NULL, TP_MAX_REPLY);
     if (!c->sock) {
         snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
         goto fail;
     }
+    if (sec_client(sec, c->sock, server ? server : "") < 0) {
+        snprintf(err, errlen, "no public key for %s in the keys directory",
+                 server ? server : "the server");
+        goto fail;
+    }
+    /* Watch the handshake: a refusal is otherwise just a silence. */
+    if (sec_curve(sec) && c->own_ctx)
+        c->mon = tp_monitor(c->ctx, c->sock, "mmc",
+                            ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL);
     int hwm = 100000;
     zmq_setsockopt(c->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(c->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
@@ -60,6 +78,8 @@ void mmc_destroy(mmc_t **cp)
     mmc_t *c = *cp;
     if (c->have_msg)
         zmq_msg_close(&c->msg);
+    if (c->mon)
+        zmq_close(c->mon);
     if (c->sock)
         zmq_close(c->sock);
     if (c->own_ctx && c->ctx)
@@ -71,6 +91,23 @@ void mmc_destroy(mmc_t **cp)
 void *mmc_socket(mmc_t *c)
 {
     return c->sock;
+}
+
+const char *mmc_refusal(mmc_t *c)
+{
+    uint16_t event;
+    uint32_t value;
+    while (c->mon != NULL && !c->refused &&
+           tp_monitor_read(c->mon, &event, &value) == 0)
+        c->refused = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH ? (int)value : -1;
+    if (c->refused == 300)
+        return "the server has too many connections (max_connections)";
+    if (c->refused > 0)
+        return "the server does not accept our key on that socket";
+    if (c->refused < 0)
+        return "the handshake failed: the server's key is not the one "
+               "in our keys directory, or it does not use curve";
+    return NULL;
 }
 
 int64_t mmc_send(mmc_t *c, const wire_msg_t *req)

@@ -6,6 +6,10 @@
  * many requests in flight (pipelining) and match replies as they come; a
  * reply that never comes is a timeout, and the outcome of that request is
  * unknown: a write that timed out may still have happened.
+ *
+ * With security = curve a connection authenticates with a key pair
+ * (common/security.h): mmc_connect_as() takes the keys and the name of the
+ * server, whose public key the handshake checks.
  */
 #ifndef MM_MMCLIENT_H
 #define MM_MMCLIENT_H
@@ -15,6 +19,7 @@
 #include <stdio.h>
 #include "config.h"
 #include "record.h"
+#include "security.h"
 #include "wire.h"
 
 typedef struct mmc mmc_t;
@@ -25,7 +30,21 @@ typedef struct mmc mmc_t;
  * returned object and destroys it with mmc_destroy().
  */
 mmc_t *mmc_connect(void *ctx, const char *endpoint, char *err, size_t errlen);
+
+/*
+ * Like mmc_connect(), as sec's identity, to the identity `server` (a
+ * node's name, or "coordinator") listening at endpoint. sec NULL or off: a
+ * plain connection. With a context of its own (ctx NULL: one-shot tools
+ * like mmctl) the connection also watches its handshake, so that a refused
+ * key is told apart from a node that does not answer (mmc_refusal()).
+ */
+mmc_t *mmc_connect_as(void *ctx, const char *endpoint, const sec_t *sec,
+                      const char *server, char *err, size_t errlen);
 void mmc_destroy(mmc_t **c);
+
+/* Why the server refused our handshake, or NULL if it has not (or the
+ * connection does not watch). Static text. */
+const char *mmc_refusal(mmc_t *c);
 
 /* The DEALER socket, for zmq_poll. Borrowed: valid until mmc_destroy(). */
 void *mmc_socket(mmc_t *c);

@@ -2,7 +2,12 @@
  * mmctl.c - the command-line client: talk to one node of a cluster.
  *
  *     mmctl --config FILE --node NAME put KEY VALUE
+ *     mmctl --config FILE keygen [DIR]
  *
+ * With security = curve it connects with a key pair from the cluster's
+ * keys directory: --key NAME, by default `admin` for fault, promote and
+ * demote (which only the admin key may send) and the first client for
+ * everything else.
  * Exit status: 0 on success, 1 when the command failed (the reason is on
  * stderr), 2 for a usage error, 3 when a key is not found (like grep's "no
  * match", so scripts can tell a miss from a failure).
@@ -16,6 +21,7 @@
 #include "bytes.h"
 #include "dump.h"
 #include "mmclient.h"
+#include "security.h"
 #include "transport.h"
 
 #define EXIT_MISS 3
@@ -27,39 +33,52 @@ static uint32_t s_epoch;
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mmctl --config FILE [--node NAME] [--timeout MS] "
-            "[--epoch N] CMD\n"
-            "\n"
-            "Commands sent to node NAME (NAME coordinator: through the\n"
-            "cluster's coordinator):\n"
-            "  put KEY VALUE   write; prints the write's stamp, origin, seq\n"
-            "  get KEY         read; prints the value (exit 3 if absent)\n"
-            "  del KEY         delete (writes a tombstone)\n"
-            "  dump            every key, sorted: key TAB value TAB stamp TAB\n"
-            "                  origin (value \\N = deleted)\n"
-            "  digest          BLAKE2b-256 of the dump: equal state, equal "
-            "digest\n"
-            "  status          role, applied vector, followers, lag, "
-            "conflicts\n"
-            "  ping            check the node answers\n"
-            "  promote EPOCH   make a standby the primary of EPOCH\n"
-            "  demote EPOCH    make an old primary a standby of EPOCH\n"
-            "  fault drop PEER in|out|both | fault delay PEER MS |\n"
-            "  fault clock OFFSET_MS | fault heal\n"
-            "                  inject or clear a fault on the node\n"
-            "Commands about the cluster file:\n"
-            "  nodes           one line per node: name TAB role TAB client\n"
-            "  data-dir        the cluster's data directory\n"
-            "  now             CLOCK_MONOTONIC in ns (the history's clock)\n"
-            "\n"
-            "Exit status: 0 ok, 1 failure (reason on stderr), 2 usage, 3 key "
-            "not found.\n");
+    fprintf(
+        out,
+        "usage: mmctl --config FILE [--node NAME] [--timeout MS] "
+        "[--epoch N] [--key NAME] CMD\n"
+        "\n"
+        "Commands sent to node NAME (NAME coordinator: through the\n"
+        "cluster's coordinator):\n"
+        "  put KEY VALUE   write; prints the write's stamp, origin, seq\n"
+        "  get KEY         read; prints the value (exit 3 if absent)\n"
+        "  del KEY         delete (writes a tombstone)\n"
+        "  dump            every key, sorted: key TAB value TAB stamp TAB\n"
+        "                  origin (value \\N = deleted)\n"
+        "  digest          BLAKE2b-256 of the dump: equal state, equal "
+        "digest\n"
+        "  status          role, applied vector, followers, lag, "
+        "conflicts\n"
+        "  ping            check the node answers\n"
+        "  promote EPOCH   make a standby the primary of EPOCH\n"
+        "  demote EPOCH    make an old primary a standby of EPOCH\n"
+        "  fault drop PEER in|out|both | fault delay PEER MS |\n"
+        "  fault clock OFFSET_MS | fault heal\n"
+        "                  inject or clear a fault on the node\n"
+        "Commands about the cluster file:\n"
+        "  nodes           one line per node: name TAB role TAB client\n"
+        "  data-dir        the cluster's data directory\n"
+        "  security        curve or off, TAB, the keys directory\n"
+        "  now             CLOCK_MONOTONIC in ns (the history's clock)\n"
+        "  keygen [DIR]    a key pair for every node, the coordinator,\n"
+        "                  admin and each client, in DIR (default: the\n"
+        "                  file's keys directory); existing pairs are kept\n"
+        "With security = curve, --key NAME picks the key pair (default:\n"
+        "admin for fault/promote/demote, else the first client).\n"
+        "\n"
+        "Exit status: 0 ok, 1 failure (reason on stderr), 2 usage, 3 key "
+        "not found.\n");
 }
+
+/* Set once the connection is open: why its handshake was refused. */
+static mmc_t *s_conn;
 
 static int s_fail(const char *what, int rc, const wire_msg_t *reply)
 {
-    if (rc == MM_ERR_REMOTE && reply)
+    const char *refusal = s_conn ? mmc_refusal(s_conn) : NULL;
+    if (rc == MM_ERR_TIMEOUT && refusal)
+        fprintf(stderr, "mmctl: %s: refused: %s\n", what, refusal);
+    else if (rc == MM_ERR_REMOTE && reply)
         fprintf(stderr, "mmctl: %s: %.*s\n", what, (int)reply->vlen,
                 (const char *)reply->value);
     else if (rc == MM_ERR_TIMEOUT)
@@ -229,17 +248,87 @@ static int s_simple(mmc_t *c, const config_t *cfg, int timeout, const char *cmd,
     return s_fail(cmd, MM_ERR_PROTO, NULL);
 }
 
+/*
+ * The commands about the cluster file itself, which talk to no node.
+ * Returns their exit status, or -1 when cmd is not one of them.
+ */
+static int s_file_command(const config_t *cfg, const char *cmd, int argc,
+                          char **argv)
+{
+    char err[512];
+    if (!strcmp(cmd, "nodes") && argc == 0) {
+        for (int i = 0; i < cfg->nnodes; i++)
+            printf("%s\t%s\t%s\n", cfg->nodes[i].name,
+                   config_role_name(cfg->nodes[i].role), cfg->nodes[i].client);
+        return 0;
+    }
+    if (!strcmp(cmd, "data-dir") && argc == 0) {
+        printf("%s\n", cfg->data_dir);
+        return 0;
+    }
+    if (!strcmp(cmd, "security") && argc == 0) {
+        printf("%s\t%s\n", config_security_name(cfg->security), cfg->keys);
+        return 0;
+    }
+    if (!strcmp(cmd, "keygen") && argc <= 1) {
+        if (sec_keygen(cfg, argc ? argv[0] : NULL, stdout, err, sizeof err) <
+            0) {
+            fprintf(stderr, "mmctl: keygen: %s\n", err);
+            return 1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * Opens the connection for cmd to node `name` (or the coordinator's front
+ * with `--node coordinator`), as key: the admin key for commands only it
+ * may send, else the first client, unless --key says otherwise.
+ */
+static mmc_t *s_connect(const config_t *cfg, const char *path, const char *name,
+                        const char *key, const char *cmd)
+{
+    char err[512];
+    const config_node_t *node = config_node(cfg, name);
+    const char *endpoint = node ? node->client : NULL;
+    /* --node coordinator talks to the coordinator's ZeroMQ front, which
+     * speaks the nodes' protocol and routes the request. */
+    if (!node && !strcmp(name, "coordinator") && cfg->coord.client[0])
+        endpoint = cfg->coord.client;
+    if (!endpoint) {
+        fprintf(stderr, "mmctl: no node named '%s' in %s\n", name, path);
+        return NULL;
+    }
+    if (!key)
+        key = !strcmp(cmd, "fault") || !strcmp(cmd, "promote") ||
+                      !strcmp(cmd, "demote")
+                  ? "admin"
+                  : cfg->clients[0];
+    sec_t *sec = sec_new(cfg, key, err, sizeof err);
+    if (!sec) {
+        fprintf(stderr, "mmctl: %s\n", err);
+        return NULL;
+    }
+    mmc_t *c = mmc_connect_as(NULL, endpoint, sec, name, err, sizeof err);
+    sec_destroy(&sec); /* the socket keeps its own copy of the keys */
+    if (!c)
+        fprintf(stderr, "mmctl: %s\n", err);
+    return c;
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {{"config", required_argument, 0, 'c'},
                                          {"node", required_argument, 0, 'n'},
                                          {"timeout", required_argument, 0, 't'},
                                          {"epoch", required_argument, 0, 'e'},
+                                         {"key", required_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
-    const char *path = NULL, *name = NULL;
+    const char *path = NULL, *name = NULL, *key = NULL;
     int timeout = 3000, ch;
-    while ((ch = getopt_long(argc, argv, "+c:n:t:e:h", opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "+c:n:t:e:k:h", opts, NULL)) != -1) {
         switch (ch) {
         case 'c':
             path = optarg;
@@ -252,6 +341,9 @@ int main(int argc, char **argv)
             break;
         case 'e':
             s_epoch = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'k':
+            key = optarg;
             break;
         case 'h':
             s_usage(stdout);
@@ -277,40 +369,21 @@ int main(int argc, char **argv)
         return 1;
     }
     const char *cmd = argv[optind];
-    if (!strcmp(cmd, "nodes")) {
-        for (int i = 0; i < cfg.nnodes; i++)
-            printf("%s\t%s\t%s\n", cfg.nodes[i].name,
-                   config_role_name(cfg.nodes[i].role), cfg.nodes[i].client);
-        return 0;
-    }
-    if (!strcmp(cmd, "data-dir")) {
-        printf("%s\n", cfg.data_dir);
-        return 0;
-    }
+    int rc = s_file_command(&cfg, cmd, argc - optind - 1, argv + optind + 1);
+    if (rc >= 0)
+        return rc;
     if (!name) {
         fprintf(stderr, "mmctl: %s needs --node NAME\n", cmd);
         return 2;
-    }
-    /* --node coordinator talks to the coordinator's ZeroMQ front, which
-     * speaks the nodes' protocol and routes the request. */
-    const config_node_t *node = config_node(&cfg, name);
-    const char *endpoint = node ? node->client : NULL;
-    if (!node && !strcmp(name, "coordinator") && cfg.coord.client[0])
-        endpoint = cfg.coord.client;
-    if (!endpoint) {
-        fprintf(stderr, "mmctl: no node named '%s' in %s\n", name, path);
-        return 1;
     }
     if (sodium_init() < 0) {
         fprintf(stderr, "mmctl: libsodium failed to initialise\n");
         return 1;
     }
-    mmc_t *c = mmc_connect(NULL, endpoint, err, sizeof err);
-    if (!c) {
-        fprintf(stderr, "mmctl: %s\n", err);
+    mmc_t *c = s_connect(&cfg, path, name, key, cmd);
+    if (!c)
         return 1;
-    }
-    int rc;
+    s_conn = c;
     if (!strcmp(cmd, "dump") && optind + 1 == argc)
         rc = s_dump(c, &cfg, timeout, stdout) == 0 ? 0 : 1;
     else if (!strcmp(cmd, "digest") && optind + 1 == argc)
@@ -318,6 +391,7 @@ int main(int argc, char **argv)
     else
         rc = s_simple(c, &cfg, timeout, cmd, argc - optind - 1,
                       argv + optind + 1);
+    s_conn = NULL;
     mmc_destroy(&c);
     return rc;
 }

@@ -276,6 +276,39 @@ static int s_finish_coord(parser_t *p, int primary_standby)
         return config__fail(p, p->coord_line[KEY_C_WRITE_ROUTE],
                             "write_route must be primary in a primary-standby "
                             "cluster: only the primary takes writes");
+    /* Redis's protected mode, decided before anything binds: a front that
+     * other machines can reach takes commands only after AUTH. */
+    if (c->resp[0] != '\0' && !config__loopback(c->resp) &&
+        c->requirepass[0] == '\0')
+        return config__fail(p, p->coord_line[KEY_C_RESP],
+                            "resp %s can be reached from other machines, but "
+                            "no requirepass is set: anyone could write; set "
+                            "requirepass or bind 127.0.0.1",
+                            c->resp);
+    return 0;
+}
+
+/*
+ * Every identity has a key file named after it (docs/security.md), so a
+ * node may not take the name of the coordinator, the admin or a client.
+ */
+static int s_check_identities(parser_t *p)
+{
+    const config_t *c = p->c;
+
+    for (int i = 0; i < c->nnodes; i++) {
+        const char *name = c->nodes[i].name;
+        int taken = !strcmp(name, "coordinator") || !strcmp(name, "admin");
+        for (int k = 0; k < c->nclients; k++)
+            taken |= !strcmp(name, c->clients[k]);
+        if (taken)
+            return config__fail(p, p->header_line[i],
+                                "node name '%s' is taken: coordinator, admin "
+                                "and the clients (%s%s) have key files of "
+                                "that name",
+                                name, c->clients[0],
+                                c->nclients > 1 ? ", ..." : "");
+    }
     return 0;
 }
 
@@ -369,6 +402,38 @@ static int s_line(parser_t *p, char *raw)
     return s_key_value(p, line, eq);
 }
 
+/* Every key's default; the write route is chosen once the shape is known. */
+static void s_defaults(config_t *out)
+{
+    memset(out, 0, sizeof *out);
+    strcpy(out->name, "mmlab");
+    out->clock = HLC_MODE_HLC;
+    out->durability = STORE_NOSYNC;
+    out->heartbeat_ms = 100;
+    out->liveness = 5;
+    out->window = 4096;
+    out->cache_mb = 64;
+    out->ack = ACK_NONE;
+    out->ack_timeout_ms = 1000;
+    out->log_retain = 100000;
+    out->coord.write_route = (write_route_t)-1; /* s_finish_coord */
+    out->coord.read_route = READ_ROUTE_RYW;
+    out->coord.pool = 1;
+    out->coord.pool_size = 4;
+    out->coord.heartbeat_ms = 100;
+    out->coord.missed = 3;
+    out->coord.suspect_ms = 2000;
+    out->coord.hold_ms = 2000;
+    out->coord.max_lag = 10000;
+    out->coord.max_clients = 10000;
+    out->coord.idle_timeout_s = 300;
+    out->coord.max_value = MM_VALUE_MAX;
+    out->security = SECURITY_OFF;
+    out->nclients = 1;
+    strcpy(out->clients[0], "client");
+    out->max_connections = 1024;
+}
+
 int config_parse(const char *text, const char *source, config_t *out, char *err,
                  size_t errlen)
 {
@@ -383,28 +448,7 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
     p.errlen = errlen;
     p.c = out;
 
-    memset(out, 0, sizeof *out);
-    strcpy(out->name, "mmlab");
-    out->clock = HLC_MODE_HLC;
-    out->durability = STORE_NOSYNC;
-    out->heartbeat_ms = 100;
-    out->liveness = 5;
-    out->window = 4096;
-    out->cache_mb = 64;
-    out->ack = ACK_NONE;
-    out->ack_timeout_ms = 1000;
-    out->log_retain = 100000;
-    out->coord.write_route = (write_route_t)-1; /* chosen below */
-    out->coord.read_route = READ_ROUTE_RYW;
-    out->coord.pool = 1;
-    out->coord.pool_size = 4;
-    out->coord.heartbeat_ms = 100;
-    out->coord.missed = 3;
-    out->coord.hold_ms = 2000;
-    out->coord.max_lag = 10000;
-    out->coord.max_clients = 10000;
-    out->coord.idle_timeout_s = 300;
-    out->coord.max_value = MM_VALUE_MAX;
+    s_defaults(out);
 
     while (*at != '\0') {
         const char *end = strchr(at, '\n');
@@ -459,10 +503,18 @@ int config_parse(const char *text, const char *source, config_t *out, char *err,
                             "or more nodes with role = master",
                             out->ack == ACK_ALL ? "all" : "quorum");
     ret = s_finish_coord(&p, primaries > 0);
+    if (ret == 0)
+        ret = s_check_identities(&p);
     if (ret != 0)
         return ret;
     if (out->data_dir[0] == '\0')
         snprintf(out->data_dir, sizeof out->data_dir, "run/%s", out->name);
+    if (out->keys[0] == '\0' &&
+        snprintf(out->keys, sizeof out->keys, "%s/keys", out->data_dir) >=
+            (int)sizeof out->keys)
+        return config__fail(&p, p.line > 0 ? p.line : 1,
+                            "data_dir is too long to hold the keys "
+                            "directory: set keys");
     return 0;
 }
 
@@ -545,6 +597,11 @@ const char *config_role_name(node_role_t r)
         return "standby";
     }
     return "unknown";
+}
+
+const char *config_security_name(security_mode_t s)
+{
+    return s == SECURITY_CURVE ? "curve" : "off";
 }
 
 const char *config_write_route_name(write_route_t r)

@@ -6,6 +6,8 @@
  *     clock = hlc            ; hlc | wall
  *     durability = nosync    ; sync | nosync
  *     data_dir = run/local   ; relative to the current directory
+ *     security = curve       ; curve | off (docs/security.md)
+ *     keys = run/local/keys  ; key pairs, made by `mmctl keygen`
  *
  *     [node m1]
  *     role = master          ; master | replica | primary | standby
@@ -15,6 +17,7 @@
  *     [coordinator]          ; optional: the cluster's front door
  *     client = tcp://127.0.0.1:7100
  *     resp = 127.0.0.1:6380  ; RESP2 (Redis protocol) on TCP
+ *     requirepass = secret   ; RESP clients must AUTH first
  *
  * docs/config.md documents every key; docs/coordinator.md the
  * [coordinator] section. The parser is pure (text in, struct
@@ -32,6 +35,17 @@
 #define CONFIG_NAME_MAX 32
 #define CONFIG_ENDPOINT_MAX 128
 #define CONFIG_PATH_MAX 256
+#define CONFIG_PASS_MAX 128
+/* Client identities (`clients = ...`): each has a key pair of its own. */
+#define CONFIG_CLIENTS_MAX 8
+
+/* How the cluster's processes know each other (common/security.h). */
+typedef enum {
+    SECURITY_OFF = 0,   /* no authentication, no encryption: anyone who can
+                           reach a port may do anything */
+    SECURITY_CURVE = 1, /* CurveZMQ on every socket; only listed keys get in,
+                           and each key may do what its role allows */
+} security_mode_t;
 
 typedef enum {
     ROLE_MASTER = 0,  /* multi-master: takes writes, streams to followers */
@@ -85,11 +99,14 @@ typedef struct {
     int pool_size;      /* connections per node when pooling (4) */
     int heartbeat_ms;   /* STATUS to every node this often (100) */
     int missed;         /* beats without an answer before a node is down (3) */
+    int suspect_ms;     /* a down primary whose connection is still open is
+                           replaced only after this much silence (2000) */
     int hold_ms;        /* client writes held during a failover (2000) */
     uint64_t max_lag;   /* a replica further behind (records) gets no reads */
     int max_clients;    /* RESP clients served at once (10000) */
     int idle_timeout_s; /* an idle RESP client is closed (300; 0: never) */
     int max_value;      /* longest value taken (MM_VALUE_MAX, at most) */
+    char requirepass[CONFIG_PASS_MAX]; /* RESP AUTH password, or "" */
 } config_coord_t;
 
 typedef struct {
@@ -115,6 +132,11 @@ typedef struct {
     /* Lines of replication trace each node may write (common/trace.h);
      * 0, the default: no trace. */
     uint64_t trace_lines;
+    security_mode_t security;   /* off (default) or curve */
+    char keys[CONFIG_PATH_MAX]; /* key directory (default DATA_DIR/keys) */
+    int nclients;               /* client identities (default 1: client) */
+    char clients[CONFIG_CLIENTS_MAX][CONFIG_NAME_MAX];
+    int max_connections; /* per bound ZeroMQ socket, at once (1024) */
     int nnodes;
     config_node_t nodes[MM_MAX_NODES];
     config_coord_t coord;
@@ -123,9 +145,12 @@ typedef struct {
 /*
  * Parses INI text. source names the text in messages. Returns 0, or
  * MM_ERR_CONFIG with "source:line: message" in err. Checks: known sections
- * and keys, valid values, unique names, ids and endpoints, every writer has
- * a peer endpoint, one cluster shape (multi-master, or one primary and its
- * standbys), at least one writer.
+ * and keys, valid values (numbers in range, endpoints tcp://HOST:PORT with a
+ * port of 1 to 65535), unique names, ids and endpoints, names that are not
+ * a key identity's (coordinator, admin, the clients), every writer has a
+ * peer endpoint, one cluster shape (multi-master, or one primary and its
+ * standbys), at least one writer, and a RESP front that other machines can
+ * reach only behind a requirepass.
  */
 int config_parse(const char *text, const char *source, config_t *out, char *err,
                  size_t errlen);
@@ -138,6 +163,7 @@ const config_node_t *config_node(const config_t *c, const char *name);
 const config_node_t *config_node_by_id(const config_t *c, uint16_t id);
 
 const char *config_role_name(node_role_t r);
+const char *config_security_name(security_mode_t s);
 const char *config_write_route_name(write_route_t r);
 const char *config_read_route_name(read_route_t r);
 

@@ -34,6 +34,10 @@ enum {
     KEY_READ_SERVICE_US,
     KEY_LOG_RETAIN,
     KEY_TRACE_LINES,
+    KEY_SECURITY,
+    KEY_KEYS,
+    KEY_CLIENTS,
+    KEY_MAX_CONNECTIONS,
     CLUSTER_NKEYS
 };
 
@@ -53,6 +57,8 @@ enum {
     KEY_C_MAX_CLIENTS,
     KEY_C_IDLE_TIMEOUT_S,
     KEY_C_MAX_VALUE,
+    KEY_C_REQUIREPASS,
+    KEY_C_SUSPECT_MS,
     COORD_NKEYS
 };
 
@@ -84,6 +90,9 @@ __attribute__((format(printf, 3, 4))) int config__fail(parser_t *p, int line,
                                                        const char *fmt, ...);
 /* Names end up in paths and log lines, so they stay plain: 1 if valid. */
 int config__valid_name(const char *name);
+/* Whether a RESP host (as config.c stores it: "host:port") is loopback,
+ * reachable from this machine only. */
+int config__loopback(const char *hostport);
 /* Sets key number k (of its section's table) from value. */
 int config__cluster_key(parser_t *p, int k, const char *value);
 int config__node_key(parser_t *p, int k, const char *value);

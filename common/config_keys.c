@@ -3,8 +3,10 @@
  *
  * Each section has a table of its keys (in the order docs/config.md lists
  * them) and one function that parses a value for each: numbers within
- * their range, names from their set, endpoints as written. A bad value is
- * reported as "FILE:LINE: message" naming the key and what it accepts.
+ * their range, names from their set, endpoints as tcp://HOST:PORT. A bad
+ * value is reported as "FILE:LINE: message" naming the key and what it
+ * accepts, here and not at bind time: a port of 99999 or 0 would make
+ * ZeroMQ bind a random port, and "*" every interface, without a word.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,18 +15,19 @@
 #include "config_int.h"
 
 const char *const config__cluster_keys[CLUSTER_NKEYS] = {
-    "name",         "clock",          "durability",       "data_dir",
-    "heartbeat_ms", "liveness",       "window",           "cache_mb",
-    "ack",          "ack_timeout_ms", "write_service_us", "read_service_us",
-    "log_retain",   "trace_lines",
+    "name",         "clock",           "durability",       "data_dir",
+    "heartbeat_ms", "liveness",        "window",           "cache_mb",
+    "ack",          "ack_timeout_ms",  "write_service_us", "read_service_us",
+    "log_retain",   "trace_lines",     "security",         "keys",
+    "clients",      "max_connections",
 };
 const char *const config__node_keys[NODE_NKEYS] = {
     "role", "id", "client", "peer", "clock_offset_ms",
 };
 const char *const config__coord_keys[COORD_NKEYS] = {
-    "client",      "resp",           "write_route", "read_route", "pool",
-    "pool_size",   "heartbeat_ms",   "missed",      "hold_ms",    "max_lag",
-    "max_clients", "idle_timeout_s", "max_value",
+    "client",      "resp",           "write_route", "read_route",  "pool",
+    "pool_size",   "heartbeat_ms",   "missed",      "hold_ms",     "max_lag",
+    "max_clients", "idle_timeout_s", "max_value",   "requirepass", "suspect_ms",
 };
 
 /* Names end up in paths and log lines, so they stay plain. */
@@ -76,6 +79,103 @@ static int s_copy(parser_t *p, const char *key, const char *value, char *dst,
                             "%s is too long (at most %zu characters)", key,
                             cap - 1);
     memcpy(dst, value, len + 1);
+    return 0;
+}
+
+/* A host name or IPv4 address as ZeroMQ and getaddrinfo take it, or a
+ * bracketed IPv6 address; never empty, never "*". */
+static int s_valid_host(const char *h, size_t len)
+{
+    if (len == 0 || len >= CONFIG_ENDPOINT_MAX)
+        return 0;
+    if (h[0] == '[')
+        return len > 2 && h[len - 1] == ']' &&
+               strspn(h + 1, "0123456789abcdefABCDEF:.") == len - 2;
+    return strspn(h, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                     "0123456789.-_") == len;
+}
+
+/* A port: 1 to 65535, digits only. */
+static int s_valid_port(const char *p)
+{
+    char *end;
+    long port;
+
+    if (*p < '0' || *p > '9')
+        return 0;
+    errno = 0;
+    port = strtol(p, &end, 10);
+    return *end == '\0' && errno == 0 && port >= 1 && port <= 65535;
+}
+
+/*
+ * A ZeroMQ endpoint a process binds or connects: tcp://HOST:PORT. The one
+ * exception is inproc://NAME, a socket inside one process, which no other
+ * process can reach: the tests and fuzzers that run a node inside their
+ * own process use it (tests/inproc_node.h). No ipc://, which nothing
+ * here tests.
+ */
+static int s_endpoint(parser_t *p, const char *key, const char *value,
+                      char *dst, size_t cap)
+{
+    const char *host = value + 6, *colon = strrchr(value, ':');
+
+    if (strncmp(value, "inproc://", 9) == 0 && value[9] != '\0' &&
+        strspn(value + 9, "abcdefghijklmnopqrstuvwxyz0123456789-_.") ==
+            strlen(value + 9))
+        return s_copy(p, key, value, dst, cap);
+    if (strncmp(value, "tcp://", 6) != 0 || colon == NULL || colon < host)
+        return config__fail(p, p->line,
+                            "%s must be tcp://HOST:PORT (like "
+                            "tcp://127.0.0.1:7101), got '%s'",
+                            key, value);
+    if (colon - host == 1 && host[0] == '*')
+        return config__fail(p, p->line,
+                            "%s must name the address to bind, not '*' "
+                            "(every interface), got '%s'",
+                            key, value);
+    if (!s_valid_host(host, (size_t)(colon - host)))
+        return config__fail(p, p->line,
+                            "%s has no valid host in '%s' (an IPv4 address, "
+                            "a host name or [IPv6])",
+                            key, value);
+    if (!s_valid_port(colon + 1))
+        return config__fail(p, p->line,
+                            "%s port must be from 1 to 65535, got '%s' in "
+                            "'%s'",
+                            key, colon + 1, value);
+    return s_copy(p, key, value, dst, cap);
+}
+
+/* `clients = a, b`: the client identities, each a plain name. */
+static int s_clients(parser_t *p, const char *value)
+{
+    config_t *c = p->c;
+    char buf[CONFIG_LINE_MAX], *save = NULL;
+
+    snprintf(buf, sizeof buf, "%s", value);
+    c->nclients = 0;
+    for (char *t = strtok_r(buf, ", \t", &save); t != NULL;
+         t = strtok_r(NULL, ", \t", &save)) {
+        if (!config__valid_name(t))
+            return config__fail(p, p->line,
+                                "client name '%s' must be 1 to %d letters, "
+                                "digits, '_' or '-'",
+                                t, CONFIG_NAME_MAX - 1);
+        if (!strcmp(t, "admin") || !strcmp(t, "coordinator"))
+            return config__fail(p, p->line,
+                                "client name '%s' is the %s's identity", t, t);
+        for (int i = 0; i < c->nclients; i++)
+            if (!strcmp(c->clients[i], t))
+                return config__fail(p, p->line, "client '%s' is listed twice",
+                                    t);
+        if (c->nclients == CONFIG_CLIENTS_MAX)
+            return config__fail(p, p->line, "too many clients: at most %d",
+                                CONFIG_CLIENTS_MAX);
+        strcpy(c->clients[c->nclients++], t);
+    }
+    if (c->nclients == 0)
+        return config__fail(p, p->line, "clients names no client");
     return 0;
 }
 
@@ -163,6 +263,25 @@ int config__cluster_key(parser_t *p, int k, const char *value)
         ret = s_parse_int(p, "trace_lines", value, 0, 1000000, &v);
         c->trace_lines = (uint64_t)v;
         break;
+    case KEY_SECURITY:
+        if (strcmp(value, "curve") == 0)
+            c->security = SECURITY_CURVE;
+        else if (strcmp(value, "off") == 0)
+            c->security = SECURITY_OFF;
+        else
+            return config__fail(
+                p, p->line, "security must be curve or off, got '%s'", value);
+        break;
+    case KEY_KEYS:
+        ret = s_copy(p, "keys", value, c->keys, sizeof c->keys);
+        break;
+    case KEY_CLIENTS:
+        ret = s_clients(p, value);
+        break;
+    case KEY_MAX_CONNECTIONS:
+        ret = s_parse_int(p, "max_connections", value, 8, 100000, &v);
+        c->max_connections = (int)v;
+        break;
     }
     return ret;
 }
@@ -195,10 +314,10 @@ int config__node_key(parser_t *p, int k, const char *value)
         n->id = (uint16_t)v;
         break;
     case KEY_CLIENT:
-        ret = s_copy(p, "client", value, n->client, sizeof n->client);
+        ret = s_endpoint(p, "client", value, n->client, sizeof n->client);
         break;
     case KEY_PEER:
-        ret = s_copy(p, "peer", value, n->peer, sizeof n->peer);
+        ret = s_endpoint(p, "peer", value, n->peer, sizeof n->peer);
         break;
     case KEY_CLOCK_OFFSET:
         ret = s_parse_int(p, "clock_offset_ms", value, -CONFIG_OFFSET_MAX_MS,
@@ -209,17 +328,39 @@ int config__node_key(parser_t *p, int k, const char *value)
     return ret;
 }
 
-/* A RESP address is host:port (no scheme): what redis-cli -h/-p take. */
-static int s_valid_hostport(const char *v)
+/*
+ * A RESP address: HOST:PORT (what redis-cli -h/-p take), or a bare PORT,
+ * which binds 127.0.0.1 so that only this machine can reach the front
+ * unless the file says otherwise. Stored as HOST:PORT.
+ */
+static int s_resp_address(parser_t *p, const char *value, char *dst, size_t cap)
 {
-    const char *colon = strrchr(v, ':');
-    char *end;
-    long port;
+    const char *colon = strrchr(value, ':');
+    char full[CONFIG_ENDPOINT_MAX + 16];
 
-    if (colon == NULL || colon == v || strstr(v, "://") != NULL)
-        return 0;
-    port = strtol(colon + 1, &end, 10);
-    return *end == '\0' && end != colon + 1 && port >= 1 && port <= 65535;
+    if (colon == NULL && s_valid_port(value)) {
+        snprintf(full, sizeof full, "127.0.0.1:%s", value);
+        return s_copy(p, "resp", full, dst, cap);
+    }
+    if (colon == NULL || strstr(value, "://") != NULL ||
+        !s_valid_host(value, (size_t)(colon - value)) ||
+        !s_valid_port(colon + 1))
+        return config__fail(p, p->line,
+                            "resp must be PORT or HOST:PORT (like "
+                            "127.0.0.1:6380) with a port of 1 to 65535, got "
+                            "'%s'",
+                            value);
+    return s_copy(p, "resp", value, dst, cap);
+}
+
+int config__loopback(const char *hostport)
+{
+    const char *colon = strrchr(hostport, ':');
+    size_t len = colon != NULL ? (size_t)(colon - hostport) : 0;
+
+    return (len >= 4 && strncmp(hostport, "127.", 4) == 0) ||
+           (len == 9 && strncmp(hostport, "localhost", 9) == 0) ||
+           (len == 5 && strncmp(hostport, "[::1]", 5) == 0);
 }
 
 /* One [coordinator] key. One case per key, kept in one switch (longer
@@ -232,16 +373,10 @@ int config__coord_key(parser_t *p, int k, const char *value)
 
     switch (k) {
     case KEY_C_CLIENT:
-        ret = s_copy(p, "client", value, c->client, sizeof c->client);
+        ret = s_endpoint(p, "client", value, c->client, sizeof c->client);
         break;
     case KEY_C_RESP:
-        if (!s_valid_hostport(value))
-            return config__fail(
-                p, p->line,
-                "resp must be HOST:PORT (like 127.0.0.1:6380), got "
-                "'%s'",
-                value);
-        ret = s_copy(p, "resp", value, c->resp, sizeof c->resp);
+        ret = s_resp_address(p, value, c->resp, sizeof c->resp);
         break;
     case KEY_C_WRITE_ROUTE:
         if (strcmp(value, "primary") == 0)
@@ -315,6 +450,14 @@ int config__coord_key(parser_t *p, int k, const char *value)
          * stricter, never looser. */
         ret = s_parse_int(p, "max_value", value, 0, MM_VALUE_MAX, &v);
         c->max_value = (int)v;
+        break;
+    case KEY_C_REQUIREPASS:
+        ret = s_copy(p, "requirepass", value, c->requirepass,
+                     sizeof c->requirepass);
+        break;
+    case KEY_C_SUSPECT_MS:
+        ret = s_parse_int(p, "suspect_ms", value, 0, 600000, &v);
+        c->suspect_ms = (int)v;
         break;
     }
     return ret;

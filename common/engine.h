@@ -47,9 +47,11 @@
 #include "hist.h"
 #include "hlc.h"
 #include "node.h"
+#include "security.h"
 #include "store.h"
 #include "trace.h"
 #include "wire.h"
+#include "zap.h"
 
 /*
  * Client requests per transaction, at most. Smaller batches commit more
@@ -68,6 +70,17 @@
 #define REPLY_FRAME_MAX (WIRE_HEADER_SIZE + 256)
 #define PACK_MAX (64 * 1024) /* bytes of REC frames per message, roughly */
 #define HELD_MAX 16384       /* power of two */
+/* The largest message of each replication socket (transport.h says why
+ * every socket has one): a pack may pass PACK_MAX by one largest frame;
+ * a writer's peer socket only ever receives a HELLO or an ACK (the
+ * follower's name and an applied vector). */
+#define PACK_MSG_MAX (PACK_MAX + WIRE_HEADER_SIZE + MM_KEY_MAX + WIRE_VALUE_MAX)
+#define PEER_MSG_MAX                                                           \
+    (WIRE_HEADER_SIZE + CONFIG_NAME_MAX + MM_MAX_NODES * WIRE_VEC_ENTRY)
+/* Requests that may wait in the client socket, per connection, before
+ * ZeroMQ stops reading that connection (TCP then slows its sender): the
+ * queue a client can fill is this deep, whatever its speed. */
+#define CLIENT_QUEUE_MAX 1000
 
 /* ---- masters/writer.c ------------------------------------------------ */
 
@@ -197,6 +210,11 @@ typedef struct {
     int64_t heard_ms, hello_ms, ack_ms;
     uint64_t snap_got; /* records of this session's snapshot applied
                           (replicas/catchup.c); 0: none under way */
+    /* When sock was made or the source last went down, whichever is
+     * later: FOLLOW_REOPEN_BEATS of silence from then reopen the socket
+     * (follow.c). Not heard_ms: after this node's own freeze, the link
+     * is fine, only unread. */
+    int64_t silent_from_ms;
 } link_t;
 
 typedef struct {
@@ -225,6 +243,8 @@ struct node {
     store_t *store;
     int batch_open; /* a store transaction is open (writer or follower) */
     void *ctx, *client, *peer;
+    sec_t *sec; /* our keys and everyone's role (security = curve) */
+    zap_t *zap; /* who may connect to client and peer, how many at once */
 
     writer_t writer;
     stream_t stream;

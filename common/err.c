@@ -34,6 +34,8 @@ const char *mm_strerror(int code)
         return "error reply from node";
     case MM_ERR_TRUNCATED:
         return "the replication log was truncated past that point";
+    case MM_ERR_DENIED:
+        return "not allowed for this key";
     }
     if (code <= -30800 && code >= -30999)
         return db_strerror(code);

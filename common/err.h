@@ -24,6 +24,7 @@ enum {
     MM_ERR_STATE = -1011,     /* call not allowed in the object's state */
     MM_ERR_REMOTE = -1012,    /* the node answered with an error reply */
     MM_ERR_TRUNCATED = -1013, /* the log no longer holds that seq */
+    MM_ERR_DENIED = -1014,    /* this key may not do that (security.h) */
 };
 
 /* Keys and values larger than these are refused with MM_ERR_TOOBIG. */

@@ -10,8 +10,11 @@
  *
  * Values that come from clients (keys, values, names) must go through
  * log_escape() first: a space, '=' or newline in a key would otherwise
- * break the key=value shape the experiment scripts parse.
+ * break the key=value shape the experiment scripts parse. Lines that
+ * clients can trigger at will go through log_limited(), so that nobody
+ * can fill the disk by sending garbage.
  */
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,15 +65,13 @@ void log_init(const char *node, log_level_t min_level)
     s_min_level = min_level;
 }
 
-void log_event(log_level_t level, const char *event, const char *fmt, ...)
+/* Formats and writes one line; suffix (may be "") goes at its end. */
+static void s_vlog(log_level_t level, const char *event, const char *suffix,
+                   const char *fmt, va_list ap)
 {
     char line[LOG_LINE_MAX];
     size_t n, room;
-    va_list ap;
     int r;
-
-    if (level < s_min_level)
-        return;
 
     /*
      * Format into all but the last byte, so there is always room to put the
@@ -83,11 +84,13 @@ void log_event(log_level_t level, const char *event, const char *fmt, ...)
     n = r < 0 ? n : n + (size_t)r;
     if (n < room && fmt != NULL) {
         line[n++] = ' ';
-        va_start(ap, fmt);
         r = vsnprintf(line + n, room - n, fmt, ap);
-        va_end(ap);
         /* An empty rest leaves no trailing space for parsers to trip on. */
         n = r <= 0 ? n - 1 : n + (size_t)r;
+    }
+    if (n < room && *suffix) {
+        r = snprintf(line + n, room - n, " %s", suffix);
+        n = r < 0 ? n : n + (size_t)r;
     }
     if (n >= room) {
         /*
@@ -101,6 +104,86 @@ void log_event(log_level_t level, const char *event, const char *fmt, ...)
     fwrite(line, 1, n, stderr);
     if (level >= LOG_WARN)
         fflush(stderr);
+}
+
+void log_event(log_level_t level, const char *event, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (level < s_min_level)
+        return;
+    va_start(ap, fmt);
+    s_vlog(level, event, "", fmt, ap);
+    va_end(ap);
+}
+
+/* ---- Rate-limited lines ------------------------------------------------ */
+
+/* The limits that have ever logged, for log_limits_flush(). Each limit
+ * belongs to one thread, but the list is shared: a mutex guards it. */
+static log_limit_t *s_limits;
+static pthread_mutex_t s_limits_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int64_t s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void log_limited(log_limit_t *l, log_level_t level, const char *event,
+                 const char *fmt, ...)
+{
+    char suffix[48] = "";
+    int64_t now = s_mono_ms();
+    va_list ap;
+
+    if (level < s_min_level)
+        return;
+    if (!l->listed) {
+        pthread_mutex_lock(&s_limits_lock);
+        l->next = s_limits;
+        s_limits = l;
+        l->listed = 1;
+        l->owner = pthread_self();
+        pthread_mutex_unlock(&s_limits_lock);
+    }
+    l->event = event;
+    l->level = level;
+    if (now - l->window_ms >= 1000) {
+        l->window_ms = now;
+        l->lines = 0;
+    }
+    if (l->lines >= LOG_LIMIT_LINES) {
+        l->suppressed++;
+        return;
+    }
+    l->lines++;
+    if (l->suppressed > 0)
+        snprintf(suffix, sizeof suffix, "suppressed=%llu",
+                 (unsigned long long)l->suppressed);
+    l->suppressed = 0;
+    va_start(ap, fmt);
+    s_vlog(level, event, suffix, fmt, ap);
+    va_end(ap);
+}
+
+void log_limits_flush(void)
+{
+    int64_t now = s_mono_ms();
+
+    pthread_mutex_lock(&s_limits_lock);
+    for (log_limit_t *l = s_limits; l != NULL; l = l->next) {
+        if (!pthread_equal(l->owner, pthread_self()) || l->suppressed == 0 ||
+            now - l->window_ms < 1000)
+            continue;
+        log_event(l->level, l->event, "suppressed=%llu",
+                  (unsigned long long)l->suppressed);
+        l->suppressed = 0;
+        l->window_ms = now;
+        l->lines = 1;
+    }
+    pthread_mutex_unlock(&s_limits_lock);
 }
 
 /* Whether byte c is copied as is: printable and harmless in key=value. */

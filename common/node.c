@@ -124,35 +124,50 @@ static int s_bind(void *sock, const char *endpoint, char *err, size_t errlen)
     return -1;
 }
 
-/* Binds the client ROUTER and, for writer roles, the peer ROUTER. */
+/*
+ * Binds the client ROUTER and, for writer roles, the peer ROUTER, each
+ * guarded by the node's ZAP handler (common/zap.c): with security = curve
+ * only the keys of the right roles get in, and in either mode at most
+ * max_connections at once. Every socket has a largest message.
+ */
 static int s_open_sockets(node_t *n, char *err, size_t errlen)
 {
-    int hwm = 100000, one = 1;
+    int hwm = 100000, queue = CLIENT_QUEUE_MAX, one = 1;
     n->ctx = zmq_ctx_new();
     if (!n->ctx) {
         snprintf(err, errlen, "cannot create ZeroMQ context");
         return -1;
     }
-    n->client = tp_socket(n->ctx, ZMQ_ROUTER, 0, NULL);
-    if (!n->client)
+    n->zap = zap_new(n->ctx, n->sec, n->cfg.max_connections, err, errlen);
+    if (!n->zap)
+        return -1;
+    n->client = tp_socket(n->ctx, ZMQ_ROUTER, 0, NULL, TP_MAX_REQUEST);
+    if (!n->client || zap_guard(n->zap, n->client, SEC_DOMAIN_CLIENT) < 0)
         goto fail_zmq;
+    /* Replies are never capped lower: a ROUTER drops what passes its
+     * SNDHWM without a word, and a held batch released at once (ack =
+     * standby) can be thousands of replies to one coordinator socket. */
     zmq_setsockopt(n->client, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(n->client, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(n->client, ZMQ_RCVHWM, &queue, sizeof queue);
     if (s_bind(n->client, n->self->client, err, errlen))
         return -1;
-    if (!config_role_streams(n->self->role))
-        return 0;
-    n->peer = tp_socket(n->ctx, ZMQ_ROUTER, 0, NULL);
-    if (!n->peer)
+    if (config_role_streams(n->self->role)) {
+        n->peer = tp_socket(n->ctx, ZMQ_ROUTER, 0, NULL, PEER_MSG_MAX);
+        if (!n->peer || zap_guard(n->zap, n->peer, SEC_DOMAIN_PEER) < 0)
+            goto fail_zmq;
+        /* MANDATORY: a full queue is EAGAIN, not a silent drop. HANDOVER: a
+         * follower restarted after kill -9 reconnects under its name while
+         * the old connection still looks alive. */
+        zmq_setsockopt(n->peer, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        zmq_setsockopt(n->peer, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
+        zmq_setsockopt(n->peer, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt(n->peer, ZMQ_RCVHWM, &hwm, sizeof hwm);
+        if (s_bind(n->peer, n->self->peer, err, errlen))
+            return -1;
+    }
+    if (zap_start(n->zap) < 0)
         goto fail_zmq;
-    /* MANDATORY: a full queue is EAGAIN, not a silent drop. HANDOVER: a
-     * follower restarted after kill -9 reconnects under its name while the
-     * old connection still looks alive. */
-    zmq_setsockopt(n->peer, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt(n->peer, ZMQ_ROUTER_HANDOVER, &one, sizeof one);
-    zmq_setsockopt(n->peer, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(n->peer, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    return s_bind(n->peer, n->self->peer, err, errlen);
+    return 0;
 fail_zmq:
     snprintf(err, errlen, "cannot create socket: %s", zmq_strerror(errno));
     return -1;
@@ -188,6 +203,9 @@ node_t *node_new(const config_t *cfg, const char *name, char *err,
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    n->sec = sec_new(&n->cfg, n->self->name, err, errlen);
+    if (!n->sec)
+        goto fail;
     n->store = node_open_store(n, err, errlen);
     if (!n->store)
         goto fail;
@@ -216,6 +234,7 @@ void node_destroy(node_t **np)
         zmq_msg_close(&n->writer.replies[i].id);
     if (n->ctx)
         zmq_ctx_shutdown(n->ctx);
+    zap_destroy(&n->zap); /* its thread ends with the context */
     for (int i = 0; i < n->follow.nlinks; i++)
         if (n->follow.links[i].sock)
             zmq_close(n->follow.links[i].sock);
@@ -227,6 +246,7 @@ void node_destroy(node_t **np)
         zmq_ctx_term(n->ctx);
     store_destroy(&n->store);
     trace_close(n);
+    sec_destroy(&n->sec);
     acks_t *p = &n->acks;
     if (p->held)
         for (uint64_t i = p->held_head; i != p->held_tail; i++)
@@ -310,6 +330,7 @@ static void s_tick(node_t *n)
     follow_tick(n);
     retain_tick(n);
     trace_tick(n);
+    log_limits_flush();
 }
 
 int node_run(node_t *n)
@@ -318,12 +339,12 @@ int node_run(node_t *n)
     primary_start(n);
     log_event(LOG_INFO, "start",
               "role=%s id=%u client=%s peer=%s clock=%s offset_ms=%lld "
-              "durability=%s epoch=%u own_seq=%llu",
+              "durability=%s security=%s epoch=%u own_seq=%llu",
               config_role_name(n->role), n->self->id, n->self->client,
               n->peer ? n->self->peer : "-", hlc_mode_name(n->clock.mode),
               (long long)n->clock.offset_ms,
               n->cfg.durability == STORE_SYNC ? "sync" : "nosync",
-              store_epoch(n->store),
+              config_security_name(n->cfg.security), store_epoch(n->store),
               (unsigned long long)store_applied(n->store, n->self->id));
     trace_open(n);
     follow_start(n);

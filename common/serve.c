@@ -12,6 +12,11 @@
  *   FAULT            common/fault.c
  *   PROMOTE, DEMOTE  masters/primary.c
  *
+ * Before any of them, the request's key must allow it (security = curve):
+ * each message carries the role the ZAP handler gave its connection, and
+ * sec_may() (common/security.c) says what that role may send. A client key
+ * that sends FAULT gets an ERROR, and the node goes on.
+ *
  * Writes are answered only after their batch commits, so a read, or any
  * other request, first flushes the open batch: replies leave in the order
  * the requests came, and a read sees every write taken before it. In a
@@ -191,15 +196,41 @@ static void s_ping(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
     serve_reply_now(n, id, &p);
 }
 
-/* One request: writes join the batch; anything else flushes it first. */
-static void s_dispatch(node_t *n, zmq_msg_t *id, const wire_msg_t *m)
+/* Refuses a request its connection's role may not send; 1 if refused. */
+static int s_refused(node_t *n, zmq_msg_t *id, const wire_msg_t *m,
+                     sec_role_t role)
 {
+    if (sec_may(role, m->cmd))
+        return 0;
+    const char *who = m->cmd == WIRE_FAULT ? "admin"
+                      : m->cmd == WIRE_PROMOTE || m->cmd == WIRE_DEMOTE
+                          ? "admin or coordinator"
+                          : "client, coordinator or admin";
+    char msg[160];
+    snprintf(msg, sizeof msg,
+             "%s needs the %s key; this connection authenticated as %s",
+             wire_cmd_name(m->cmd), who, sec_role_name(role));
+    serve_reply_error(n, id, m->reqid, MM_ERR_DENIED, msg);
+    return 1;
+}
+
+/* One request: writes join the batch; anything else flushes it first. */
+static void s_dispatch(node_t *n, zmq_msg_t *id, const wire_msg_t *m,
+                       sec_role_t role)
+{
+    if (s_refused(n, id, m, role))
+        return;
     /* A STATUS or PING at our epoch (the coordinator's heartbeat) renews
      * a primary's lease; any request above it fences the primary. A
      * write's own epoch confirms nothing: a write must not vouch for
-     * itself. */
-    primary_heard_epoch(n, m->epoch,
-                        m->cmd == WIRE_STATUS || m->cmd == WIRE_PING);
+     * itself. With security = curve only the coordinator's and the
+     * admin's keys speak for the epoch: a client's cannot keep a replaced
+     * primary writing, nor fence a healthy one (its PUT of a newer epoch
+     * is still refused, by primary_write_refusal()). */
+    int authority = sec_epoch_authority(role);
+    primary_heard_epoch(n, authority ? m->epoch : 0,
+                        authority &&
+                            (m->cmd == WIRE_STATUS || m->cmd == WIRE_PING));
     if (m->cmd == WIRE_PUT || m->cmd == WIRE_DEL) {
         writer_take(n, id, m);
         return;
@@ -255,8 +286,12 @@ static int s_serve_one(node_t *n)
         tp_drain_more(n->client);
         wire_msg_t m;
         int rc = len < 0 ? len : wire_decode(zmq_msg_data(&body), len, &m);
+        /* With security = off nobody is anyone: every request may do
+         * everything, as before there were keys. */
+        sec_role_t role =
+            sec_curve(n->sec) ? sec_msg_role(&body) : SEC_ROLE_ANONYMOUS;
         if (rc == 0) {
-            s_dispatch(n, &id, &m);
+            s_dispatch(n, &id, &m, role);
         } else {
             char msg[128];
             snprintf(msg, sizeof msg, "malformed frame (%d bytes): %s", len,

@@ -24,11 +24,31 @@
 #include "wire.h"
 
 /*
- * Creates a socket of the given type with linger_ms set, and, if identity is
- * not NULL, that routing id. Returns NULL with errno set on failure. Caller
- * owns the socket and closes it with zmq_close().
+ * The largest message a socket takes (ZMQ_MAXMSGSIZE). Every socket gets
+ * one: a frame whose header announces more is refused the moment the
+ * header arrives, and its connection dropped, before a byte of it is
+ * buffered (one connection announcing 2 GiB once cost a node 400 MB).
+ *
+ *   TP_MAX_REQUEST  what a client sends a node: the largest PUT
+ *   TP_MAX_REPLY    what a node answers: a DUMP page or a STATUS
+ *
+ * The replication sockets' limits (a HELLO or ACK; a pack of records) are
+ * in engine.h. The handshake's own commands count against the limit too
+ * (CurveZMQ's INITIATE, with its vouch and metadata, is a few hundred
+ * bytes), so tp_socket() never sets less than TP_MIN_MAX_MSG.
  */
-void *tp_socket(void *ctx, int type, int linger_ms, const char *identity);
+#define TP_MIN_MAX_MSG 4096
+#define TP_MAX_REQUEST (WIRE_HEADER_SIZE + MM_KEY_MAX + MM_VALUE_MAX)
+#define TP_MAX_REPLY (WIRE_HEADER_SIZE + MM_KEY_MAX + WIRE_VALUE_MAX)
+
+/*
+ * Creates a socket of the given type with linger_ms set, max_msg bytes as
+ * the largest message it takes, and, if identity is not NULL, that routing
+ * id. Returns NULL with errno set on failure. Caller owns the socket and
+ * closes it with zmq_close().
+ */
+void *tp_socket(void *ctx, int type, int linger_ms, const char *identity,
+                int64_t max_msg);
 
 /* Encodes m and sends it as one message part. Returns 0 or -errno. */
 int tp_send(void *sock, const wire_msg_t *m, int flags);
@@ -54,6 +74,18 @@ int tp_recv(void *sock, zmq_msg_t *msg, int flags);
 
 /* Discards the remaining parts of a multipart message. */
 void tp_drain_more(void *sock);
+
+/*
+ * A monitor of sock (of context ctx): the events in the mask (ZMQ_EVENT_*)
+ * arrive on the returned PAIR socket, which tp_monitor_read() reads. name
+ * makes the inproc endpoint unique in the context. Returns NULL with errno
+ * set. Caller owns the PAIR and closes it with zmq_close() (before sock).
+ */
+void *tp_monitor(void *ctx, void *sock, const char *name, int events);
+
+/* Reads one monitor event without waiting: 0 with *event and *value (a
+ * descriptor, or an error or ZAP status code, by event), or -1 if none. */
+int tp_monitor_read(void *mon, uint16_t *event, uint32_t *value);
 
 /* CLOCK_MONOTONIC in nanoseconds, microseconds and milliseconds. The
  * nanosecond reading is the clock of every history file. */

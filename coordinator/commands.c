@@ -14,12 +14,18 @@
  * on its connection, until that connection's earlier writes are
  * answered; then their commit tokens route it to a node that holds them.
  * So `SET k v` then `GET k` in one packet reads v, as from one Redis.
+ *
+ * With `requirepass` set, a connection must AUTH first, as with Redis's
+ * requirepass: until then every command but AUTH and QUIT is answered
+ * NOAUTH. The password is compared in constant time (s_auth).
  */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "coord_int.h"
+#include "log.h"
 
 /* The RESP error for a failed sub. */
 static void s_sub_error(coord_t *co, resp_buf_t *b, const sub_t *sub,
@@ -349,6 +355,48 @@ static int s_info(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
     return CMD_DONE;
 }
 
+/*
+ * AUTH [default] PASSWORD. Both passwords are hashed (BLAKE2b) and the
+ * hashes compared with sodium_memcmp(), so the time taken says nothing
+ * about how much of a guess was right, whatever the lengths. A wrong
+ * password is logged (rate-limited: a guessing client must not fill the
+ * disk) and leaves the connection as it was.
+ */
+static int s_auth(coord_t *co, conn_t *c, const resp_cmd_t *cmd,
+                  const char *name)
+{
+    static log_limit_t wrong_log;
+    const char *want = co->cfg.coord.requirepass;
+    uint8_t a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+    int last = cmd->argc - 1;
+
+    if (cmd->argc != 2 && cmd->argc != 3)
+        return s_arity(co, c, name);
+    if (want[0] == '\0') {
+        resp_error(resp_front_ready(c),
+                   "ERR AUTH <password> called without any password "
+                   "configured for the default user. Are you sure your "
+                   "configuration is correct?");
+        return CMD_DONE;
+    }
+    crypto_generichash(a, sizeof a, cmd->argv[last], cmd->argl[last], NULL, 0);
+    crypto_generichash(b, sizeof b, (const uint8_t *)want, strlen(want), NULL,
+                       0);
+    int user_ok = cmd->argc == 2 || (cmd->argl[1] == 7 &&
+                                     memcmp(cmd->argv[1], "default", 7) == 0);
+    if (sodium_memcmp(a, b, sizeof a) == 0 && user_ok) {
+        c->authed = 1;
+        resp_simple(resp_front_ready(c), "OK");
+        return CMD_DONE;
+    }
+    co->st_errors++;
+    log_limited(&wrong_log, LOG_WARN, "auth_failed", "resp_client=%d",
+                c->index);
+    resp_error(resp_front_ready(c), "WRONGPASS invalid username-password "
+                                    "pair or user is disabled.");
+    return CMD_DONE;
+}
+
 /* The commands served, and which of them a connection accepted past
  * max_clients may run (the room kept for INFO and admin). */
 static const struct {
@@ -360,7 +408,7 @@ static const struct {
     {"DEL", s_keys, 0},      {"UNLINK", s_keys, 0},   {"EXISTS", s_keys, 0},
     {"MGET", s_keys, 0},     {"PING", s_ping, 1},     {"ECHO", s_echo, 1},
     {"QUIT", s_quit, 1},     {"SELECT", s_select, 1}, {"COMMAND", s_command, 1},
-    {"CONFIG", s_config, 1}, {"INFO", s_info, 1},
+    {"CONFIG", s_config, 1}, {"INFO", s_info, 1},     {"AUTH", s_auth, 1},
 };
 
 /* A command not in s_commands: refused with the reason, or unknown. */
@@ -397,6 +445,12 @@ int command_run(coord_t *co, conn_t *c, const resp_cmd_t *cmd)
         name[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
     }
     name[n] = '\0';
+    if (!c->authed && strcmp(name, "AUTH") != 0 && strcmp(name, "QUIT") != 0) {
+        co->st_commands++;
+        co->st_errors++;
+        resp_error(resp_front_ready(c), "NOAUTH Authentication required.");
+        return CMD_DONE;
+    }
     for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++) {
         if (strcmp(name, s_commands[i].name) != 0)
             continue;

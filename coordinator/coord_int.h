@@ -33,8 +33,10 @@
 #include "config.h"
 #include "coordinator.h"
 #include "resp.h"
+#include "security.h"
 #include "transport.h"
 #include "wire.h"
+#include "zap.h"
 
 #define CO_SLOTS 16384 /* node requests in flight (power of two) */
 /*
@@ -50,6 +52,9 @@
 #define CO_TIMEOUT_MS 1000
 #define CO_CHECK_MS 20      /* how often request deadlines are checked */
 #define CO_ADMIN_RESERVE 16 /* connections past max_clients, for INFO */
+/* A node whose admin connection stays closed this long gets new sockets
+ * (failover.c says why). */
+#define CO_REOPEN_MS 2000
 /* Commands of one connection waiting for their replies; parsing that
  * connection pauses past it. */
 #define CO_CONN_QUEUE_MAX 4096
@@ -66,7 +71,7 @@
 typedef enum { EV_LISTEN, EV_CONN, EV_ZSOCK } ev_kind_t;
 
 /* A ZeroMQ socket's kinds: what reading it means. */
-enum { ZS_FRONT, ZS_ADMIN, ZS_POOL, ZS_OFF };
+enum { ZS_FRONT, ZS_ADMIN, ZS_POOL, ZS_OFF, ZS_LINK };
 
 /*
  * A ZeroMQ socket in the loop. Its ZMQ_FD only says "look again": a send
@@ -87,12 +92,17 @@ typedef struct zsock {
 typedef struct {
     const config_node_t *cfg; /* Borrowed from co->cfg. */
     zsock_t admin;            /* STATUS, PROMOTE, DEMOTE */
+    zsock_t link;             /* the admin socket's monitor (failover.c) */
     zsock_t *pool;            /* pool_size DEALERs when pooling */
     int next_pool;            /* the one this loop pass sends on */
     int pool_used;            /* this pass sent on it */
     int up;
-    int missed;      /* beats sent and not answered in a row */
-    int outstanding; /* a STATUS is unanswered */
+    int linked;        /* the admin connection is open: the process lives */
+    int64_t opened_ms; /* its sockets were made */
+    int suspect;       /* a down primary with its connection open, not
+                          yet replaced (failover.c, s_primary_suspect) */
+    int missed;        /* beats sent and not answered in a row */
+    int outstanding;   /* a STATUS is unanswered */
     int have_status;
     node_role_t role; /* as the node last reported it */
     uint32_t epoch;
@@ -156,6 +166,7 @@ struct conn {
     int starved;     /* the unparsed bytes are an incomplete command */
     int out_blocked; /* the last write filled the socket buffer */
     int admin_only;  /* accepted past max_clients: INFO and such only */
+    int authed;      /* AUTH passed, or no requirepass is set */
     resp_buf_t in, out;
     size_t in_at, out_at; /* parsed / sent so far of in / out */
     resp_cmd_t cmd;       /* the parse in progress */
@@ -207,6 +218,8 @@ typedef enum {
 struct coord {
     config_t cfg;
     void *ctx;
+    sec_t *sec;       /* the coordinator's key and everyone's role */
+    zap_t *zap;       /* who may connect to the front, how many at once */
     int ep;           /* the epoll instance */
     zsock_t front;    /* ROUTER (front.sock NULL when there is none) */
     ev_kind_t listen; /* EV_LISTEN: the tag of listen_fd's events */
@@ -249,6 +262,7 @@ struct coord {
     int64_t now_ms; /* the loop pass's time: one clock read per pass */
     int64_t next_beat_ms, next_check_ms, next_idle_ms;
     uint64_t admin_reqid;
+    uint64_t links_made; /* admin-connection monitors made (failover.c) */
 };
 
 /* ---- coordinator.c ----------------------------------------------------- */
@@ -262,6 +276,9 @@ int coord_watch(coord_t *co, zsock_t *z, void *sock, int kind, int arg);
 
 /* Stops watching z (before its socket is closed). */
 void coord_unwatch(coord_t *co, zsock_t *z);
+
+/* Closes node i's sockets and makes them again. Returns 0 or -1. */
+int coord_reconnect_node(coord_t *co, int i);
 
 /* z may have input its fd did not signal (it was just sent on). */
 void coord_zdirty(coord_t *co, zsock_t *z);
@@ -281,9 +298,11 @@ void route_update_lag(coord_t *co);
 
 /* ---- pool.c: node requests ---------------------------------------------- */
 
-/* A DEALER connected to endpoint, or NULL. Owned by the caller (closed
- * with zmq_close). */
-void *pool_dealer(coord_t *co, const char *endpoint, int immediate);
+/* A DEALER connected to node i's client socket (as the coordinator's key,
+ * with security = curve), or NULL; watch: its connection is watched for
+ * failover.c (the admin socket). Owned by the caller (closed with
+ * zmq_close). */
+void *pool_dealer(coord_t *co, int i, int immediate, int watch);
 
 /* Takes a free slot, or NULL when none is free. */
 slot_t *pool_slot_new(coord_t *co);
@@ -329,6 +348,14 @@ void failover_heard(coord_t *co, int i);
 
 /* Reads every reply waiting on node i's admin socket. */
 void failover_admin_read(coord_t *co, int i);
+
+/* Watches node i's admin connection (sock, just made, not yet connected):
+ * whether it is open is the direct check of failover.c. Returns 0 or
+ * -errno. */
+int failover_watch_link(coord_t *co, int i, void *sock);
+
+/* Reads the events of node i's admin connection: opened, or lost. */
+void failover_link_read(coord_t *co, int i);
 
 /* One beat: STATUS to every node, down-marking, one failover step. */
 void failover_heartbeat(coord_t *co);

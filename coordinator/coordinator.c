@@ -112,6 +112,9 @@ static void s_drain(coord_t *co)
         case ZS_POOL:
             pool_read(co, z->sock, z->arg);
             break;
+        case ZS_LINK:
+            failover_link_read(co, z->arg);
+            break;
         default:
             /* A pool = off socket is closed with its slot, on its reply. */
             pool_read_off(co, z->arg);
@@ -233,7 +236,9 @@ static void s_fit_clients(coord_t *co)
 static int s_connect_node(coord_t *co, int i, char *err, size_t errlen)
 {
     cnode_t *nd = &co->nodes[i];
-    void *s = pool_dealer(co, nd->cfg->client, 1);
+    void *s = pool_dealer(co, i, 1, 1);
+
+    nd->opened_ms = tp_now_ms();
 
     if (s == NULL || coord_watch(co, &nd->admin, s, ZS_ADMIN, i) < 0) {
         if (s != NULL)
@@ -250,7 +255,7 @@ static int s_connect_node(coord_t *co, int i, char *err, size_t errlen)
         return -1;
     }
     for (int p = 0; p < co->cfg.coord.pool_size; p++) {
-        s = pool_dealer(co, nd->cfg->client, 1);
+        s = pool_dealer(co, i, 1, 0);
         if (s == NULL || coord_watch(co, &nd->pool[p], s, ZS_POOL, i) < 0) {
             if (s != NULL)
                 zmq_close(s);
@@ -260,6 +265,32 @@ static int s_connect_node(coord_t *co, int i, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+static void s_close_zsock(coord_t *co, zsock_t *z);
+
+/* Closes node i's admin, monitor and pool sockets. */
+static void s_close_node(coord_t *co, int i)
+{
+    cnode_t *nd = &co->nodes[i];
+    s_close_zsock(co, &nd->link);
+    s_close_zsock(co, &nd->admin);
+    for (int p = 0; nd->pool && p < co->cfg.coord.pool_size; p++)
+        s_close_zsock(co, &nd->pool[p]);
+    free(nd->pool);
+    nd->pool = NULL;
+    nd->linked = 0;
+}
+
+int coord_reconnect_node(coord_t *co, int i)
+{
+    char err[256];
+    s_close_node(co, i);
+    if (s_connect_node(co, i, err, sizeof err) == 0)
+        return 0;
+    log_event(LOG_ERROR, "reconnect_failed", "target=%s error=\"%s\"",
+              co->nodes[i].cfg->name, err);
+    return -1;
 }
 
 coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
@@ -294,6 +325,12 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    co->sec = sec_new(&co->cfg, "coordinator", err, errlen);
+    if (co->sec == NULL)
+        goto fail;
+    co->zap = zap_new(co->ctx, co->sec, co->cfg.max_connections, err, errlen);
+    if (co->zap == NULL)
+        goto fail;
     co->nnodes = co->cfg.nnodes;
     for (int i = 0; i < co->nnodes; i++) {
         cnode_t *nd = &co->nodes[i];
@@ -309,8 +346,13 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
             goto fail;
     }
     if (co->cfg.coord.client[0] != '\0') {
-        void *s = tp_socket(co->ctx, ZMQ_ROUTER, 0, NULL);
-        if (s == NULL || zmq_bind(s, co->cfg.coord.client) != 0 ||
+        /* The front takes what a client may send a node, with the value
+         * limit of this section (max_value). */
+        void *s =
+            tp_socket(co->ctx, ZMQ_ROUTER, 0, NULL,
+                      WIRE_HEADER_SIZE + MM_KEY_MAX + co->cfg.coord.max_value);
+        if (s == NULL || zap_guard(co->zap, s, SEC_DOMAIN_FRONT) < 0 ||
+            zmq_bind(s, co->cfg.coord.client) != 0 ||
             coord_watch(co, &co->front, s, ZS_FRONT, -1) < 0) {
             snprintf(err, errlen, "cannot bind %s: %s", co->cfg.coord.client,
                      zmq_strerror(errno));
@@ -318,6 +360,10 @@ coord_t *coord_new(const config_t *cfg, char *err, size_t errlen)
                 zmq_close(s);
             goto fail;
         }
+    }
+    if (zap_start(co->zap) < 0) {
+        snprintf(err, errlen, "cannot start the ZAP handler");
+        goto fail;
     }
     if (co->cfg.coord.resp[0] != '\0') {
         co->listen_fd = resp_front_listen(co->cfg.coord.resp, err, errlen);
@@ -367,12 +413,11 @@ void coord_destroy(coord_t **cop)
             pool_slot_free(co, s);
         }
     }
-    for (int i = 0; i < co->nnodes; i++) {
-        s_close_zsock(co, &co->nodes[i].admin);
-        for (int p = 0; co->nodes[i].pool && p < co->cfg.coord.pool_size; p++)
-            s_close_zsock(co, &co->nodes[i].pool[p]);
-        free(co->nodes[i].pool);
-    }
+    if (co->ctx != NULL)
+        zmq_ctx_shutdown(co->ctx); /* ends the ZAP handler's thread */
+    zap_destroy(&co->zap);
+    for (int i = 0; i < co->nnodes; i++)
+        s_close_node(co, i);
     s_close_zsock(co, &co->front);
     if (co->listen_fd >= 0)
         close(co->listen_fd);
@@ -382,6 +427,7 @@ void coord_destroy(coord_t **cop)
         close(co->ep);
     if (co->ctx != NULL)
         zmq_ctx_term(co->ctx);
+    sec_destroy(&co->sec);
     free(co->slots);
     free(co->conns);
     free(co);

@@ -3,11 +3,18 @@
  *
  *   - Every heartbeat_ms each node gets a STATUS on its own admin DEALER;
  *     any reply from a node counts as a beat. A node that let `missed`
- *     beats pass unanswered is down; one answer brings it back. Its
- *     STATUS reply keeps the node table current (role, epoch, applied
- *     vector), which is what route.c decides from.
+ *     beats pass unanswered is down: reads and writes stop going to it.
+ *     One answer brings it back. Its STATUS reply keeps the node table
+ *     current (role, epoch, applied vector), which is what route.c
+ *     decides from.
  *   - In a primary-standby cluster, the primary going down starts a
- *     failover: new writes are held (up to hold_ms), the up standby with
+ *     failover: new writes are held (up to hold_ms). A promotion also
+ *     needs the direct check to fail: the primary's admin connection has
+ *     closed (a process that dies closes its connections, so a crash is
+ *     still replaced after `missed` beats), or it has been silent for
+ *     suspect_ms. A primary that is silent with its connection open is
+ *     alive but frozen or swamped, and replacing it would cost a
+ *     failover for nothing (s_primary_suspect). Then the up standby with
  *     the highest applied vector is sent PROMOTE with epoch = highest epoch
  *     seen + 1, and when it answers OK it becomes the writer and the held
  *     writes go to it. Each phase is logged with its time since detection.
@@ -15,7 +22,9 @@
  *     a returning old primary: it is sent DEMOTE (fencing). Epochs make the
  *     fence hold at the nodes too: they refuse writes from older epochs.
  */
+#include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "coord_int.h"
@@ -24,12 +33,52 @@
 void failover_heard(coord_t *co, int i)
 {
     cnode_t *nd = &co->nodes[i];
+    if (nd->suspect)
+        log_event(LOG_INFO, "node_answers", "target=%s silent_ms=%lld",
+                  nd->cfg->name, (long long)(co->now_ms - nd->heard_ms));
     nd->heard_ms = co->now_ms;
     nd->missed = 0;
     nd->outstanding = 0;
+    nd->suspect = 0;
     if (!nd->up) {
         nd->up = 1;
         log_event(LOG_INFO, "node_up", "target=%s", nd->cfg->name);
+    }
+}
+
+/* ---- The direct check: is the admin connection open? ------------------ */
+
+int failover_watch_link(coord_t *co, int i, void *sock)
+{
+    char name[48];
+    int rc;
+
+    /* A node's sockets are made again after a long silence, while the old
+     * monitor's endpoint may not be gone yet: each name is new. */
+    snprintf(name, sizeof name, "link-%d-%llu", i,
+             (unsigned long long)++co->links_made);
+    void *mon =
+        tp_monitor(co->ctx, sock, name,
+                   ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED);
+    if (mon == NULL)
+        return -errno;
+    rc = coord_watch(co, &co->nodes[i].link, mon, ZS_LINK, i);
+    if (rc < 0)
+        zmq_close(mon);
+    return rc;
+}
+
+void failover_link_read(coord_t *co, int i)
+{
+    cnode_t *nd = &co->nodes[i];
+    uint16_t event;
+    uint32_t value;
+    while (tp_monitor_read(nd->link.sock, &event, &value) == 0) {
+        int linked = event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
+        if (linked != nd->linked)
+            log_event(LOG_INFO, linked ? "link_up" : "link_lost", "target=%s",
+                      nd->cfg->name);
+        nd->linked = linked;
     }
 }
 
@@ -171,6 +220,28 @@ void failover_admin_read(coord_t *co, int i)
 }
 
 /*
+ * The direct check before a promotion: a primary whose connection is
+ * still open is alive, only frozen or swamped (a flood of connections
+ * once froze one for 600 ms), and is not replaced until it has been
+ * silent for suspect_ms; one whose connection closed is gone. Returns 1
+ * while the promotion must wait (client writes stay held meanwhile).
+ */
+static int s_primary_suspect(coord_t *co, int w, int64_t now)
+{
+    cnode_t *nd = &co->nodes[w];
+    int64_t silent = now - nd->heard_ms;
+
+    if (!nd->linked || silent >= co->cfg.coord.suspect_ms)
+        return 0;
+    if (!nd->suspect)
+        log_event(LOG_WARN, "node_suspect",
+                  "target=%s silent_ms=%lld connection=open suspect_ms=%d",
+                  nd->cfg->name, (long long)silent, co->cfg.coord.suspect_ms);
+    nd->suspect = 1;
+    return 1;
+}
+
+/*
  * One failover step, run every beat: detect, choose, promote. The standby
  * chosen is the up one with the most applied records of the old primary
  * (with ack = standby every acknowledged write is on it; the log line says
@@ -213,6 +284,8 @@ static void s_failover_step(coord_t *co)
         pool_release_held(co);
         return;
     }
+    if (w >= 0 && s_primary_suspect(co, w, now))
+        return;
     int best = -1;
     uint64_t best_applied = 0;
     uint16_t old = w >= 0 ? co->nodes[w].cfg->id : 0;
@@ -252,11 +325,20 @@ void failover_heartbeat(coord_t *co)
 {
     for (int i = 0; i < co->nnodes; i++) {
         cnode_t *nd = &co->nodes[i];
+        /* ZeroMQ reconnects after a dropped connection, but gives an
+         * endpoint up for good after a handshake that failed on the
+         * protocol (a process without our keys answered there): new
+         * sockets, so that it cannot cut us off from the node for good. */
+        if (!nd->linked && co->now_ms - nd->opened_ms >= CO_REOPEN_MS &&
+            coord_reconnect_node(co, i) == 0)
+            log_event(LOG_INFO, "reconnect", "target=%s", nd->cfg->name);
         if (nd->outstanding && ++nd->missed >= co->cfg.coord.missed && nd->up) {
             nd->up = 0;
             log_event(LOG_WARN, "node_down",
-                      "target=%s missed=%d silent_ms=%lld", nd->cfg->name,
-                      nd->missed, (long long)(tp_now_ms() - nd->heard_ms));
+                      "target=%s missed=%d silent_ms=%lld connection=%s",
+                      nd->cfg->name, nd->missed,
+                      (long long)(tp_now_ms() - nd->heard_ms),
+                      nd->linked ? "open" : "lost");
             pool_fail_node(co, i);
         }
         nd->outstanding = 1;

@@ -42,19 +42,25 @@ static void s_usage(FILE *out)
                  "  --timeout MS    how long --ping waits (default 1000)\n");
 }
 
-/* Asks the coordinator's ZeroMQ front for a PONG. */
+/* Asks the coordinator's ZeroMQ front for a PONG (as the first client,
+ * with security = curve). */
 static int s_ping(const config_t *cfg, int timeout)
 {
     char err[256];
     wire_msg_t req = {0}, reply;
     mmc_t *c;
+    sec_t *sec;
     int rc;
 
     if (!cfg->coord.present || cfg->coord.client[0] == '\0') {
         fprintf(stderr, "mm-coordinator: no [coordinator] client endpoint\n");
         return 1;
     }
-    c = mmc_connect(NULL, cfg->coord.client, err, sizeof err);
+    sec = sec_new(cfg, cfg->clients[0], err, sizeof err);
+    c = sec ? mmc_connect_as(NULL, cfg->coord.client, sec, "coordinator", err,
+                             sizeof err)
+            : NULL;
+    sec_destroy(&sec);
     if (c == NULL) {
         fprintf(stderr, "mm-coordinator: %s\n", err);
         return 1;

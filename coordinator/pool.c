@@ -41,16 +41,22 @@ static void s_put_u64(uint8_t *p, uint64_t v)
     }
 }
 
-void *pool_dealer(coord_t *co, const char *endpoint, int immediate)
+void *pool_dealer(coord_t *co, int i, int immediate, int watch)
 {
-    void *s = tp_socket(co->ctx, ZMQ_DEALER, 0, NULL);
+    const config_node_t *node = co->nodes[i].cfg;
+    void *s = tp_socket(co->ctx, ZMQ_DEALER, 0, NULL, TP_MAX_REPLY);
     int hwm = 100000;
     if (s == NULL)
         return NULL;
+    if (sec_client(co->sec, s, node->name) < 0 ||
+        (watch && failover_watch_link(co, i, s) < 0)) {
+        zmq_close(s);
+        return NULL;
+    }
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_IMMEDIATE, &immediate, sizeof immediate);
-    if (zmq_connect(s, endpoint) != 0) {
+    if (zmq_connect(s, node->client) != 0) {
         zmq_close(s);
         return NULL;
     }
@@ -225,7 +231,7 @@ static int s_send_frame(coord_t *co, slot_t *s, int i, const uint8_t *frame,
     } else {
         /* One connection for this request alone: the pooling lesson's
          * "before". It is watched like any socket until the reply. */
-        void *sock = pool_dealer(co, nd->cfg->client, 0);
+        void *sock = pool_dealer(co, i, 0, 0);
         if (sock == NULL)
             return -errno;
         z = calloc(1, sizeof *z);

@@ -275,6 +275,7 @@ static void s_open(coord_t *co, int fd)
     c->tok_node = -1;
     c->active_ms = co->now_ms;
     c->admin_only = co->nconns >= co->max_clients;
+    c->authed = co->cfg.coord.requirepass[0] == '\0';
     resp_cmd_init(&c->cmd);
     ev.data.ptr = c;
     if (epoll_ctl(co->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {

@@ -42,6 +42,10 @@
 
 #define LOG_SCAN_CHUNK 256
 
+/* Anyone who reaches the peer socket (any node, with security = curve)
+ * can send these as fast as it likes: their lines are rate-limited. */
+static log_limit_t s_bad_hello_log, s_bad_frame_log, s_odd_log, s_full_log;
+
 /* The REC frame of (key, rec) for a follower's session; borrows key and
  * the value. */
 static wire_msg_t s_rec_msg(const node_t *n, const uint8_t *key, size_t klen,
@@ -122,8 +126,8 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
     if (idlen == 0 || idlen >= CONFIG_NAME_MAX ||
         !config_node_by_id(&n->cfg, m->origin) ||
         wire_vec_decode(m->value, m->vlen, vec, &mask) < 0) {
-        log_event(LOG_WARN, "bad_hello", "idlen=%zu origin=%u vlen=%u", idlen,
-                  m->origin, m->vlen);
+        log_limited(&s_bad_hello_log, LOG_WARN, "bad_hello",
+                    "idlen=%zu origin=%u vlen=%u", idlen, m->origin, m->vlen);
         return;
     }
     follower_t *f = s_follower_find(n, id, idlen);
@@ -131,7 +135,8 @@ static void s_on_hello(node_t *n, const void *id, size_t idlen,
         if (!n->stream.followers[i].used)
             f = &n->stream.followers[i];
     if (!f) {
-        log_event(LOG_WARN, "too_many_followers", "max=%d", MAX_FOLLOWERS);
+        log_limited(&s_full_log, LOG_WARN, "too_many_followers", "max=%d",
+                    MAX_FOLLOWERS);
         return;
     }
     memset(f, 0, sizeof *f);
@@ -236,10 +241,11 @@ void stream_serve_peers(node_t *n)
                 else if (m.cmd == WIRE_ACK)
                     s_on_ack(n, zmq_msg_data(&id), zmq_msg_size(&id), &m);
                 else
-                    log_event(LOG_WARN, "unexpected_peer_message", "cmd=%s",
-                              wire_cmd_name(m.cmd));
+                    log_limited(&s_odd_log, LOG_WARN, "unexpected_peer_message",
+                                "cmd=%s", wire_cmd_name(m.cmd));
             } else {
-                log_event(LOG_WARN, "bad_peer_frame", "len=%d", len);
+                log_limited(&s_bad_frame_log, LOG_WARN, "bad_peer_frame",
+                            "len=%d", len);
             }
         }
         zmq_msg_close(&id);

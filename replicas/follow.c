@@ -48,9 +48,31 @@
 #include "log.h"
 #include "transport.h"
 
+/* A source silent this many heartbeats gets a new socket (s_reopen). */
+#define FOLLOW_REOPEN_BEATS 20
+
+/* Opens l's DEALER to its source's peer socket. Returns 0 or -errno. */
+static int s_link_socket(node_t *n, link_t *l)
+{
+    int hwm = 100000, one = 1, rc;
+    l->sock = tp_socket(n->ctx, ZMQ_DEALER, 0, n->self->name, PACK_MSG_MAX);
+    if (!l->sock)
+        return -errno;
+    /* With curve: our key, and the source's, so that only the real source
+     * can feed us records. IMMEDIATE: never queue a HELLO or ACK toward a
+     * writer that is not connected; both are simply sent again on the next
+     * beat. */
+    rc = sec_client(n->sec, l->sock, l->src->name);
+    zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof one);
+    zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (rc == 0 && zmq_connect(l->sock, l->src->peer) != 0)
+        rc = -errno;
+    l->silent_from_ms = tp_now_ms();
+    return rc;
+}
+
 int follow_open(node_t *n, char *err, size_t errlen)
 {
-    int hwm = 100000, one = 1;
     for (int i = 0; i < n->cfg.nnodes; i++) {
         const config_node_t *src = &n->cfg.nodes[i];
         if (!config_role_streams(src->role) || src == n->self)
@@ -58,23 +80,37 @@ int follow_open(node_t *n, char *err, size_t errlen)
         link_t *l = &n->follow.links[n->follow.nlinks++];
         l->src = src;
         l->want = node_bit(src->id);
-        l->sock = tp_socket(n->ctx, ZMQ_DEALER, 0, n->self->name);
-        if (!l->sock) {
-            snprintf(err, errlen, "cannot create socket: %s",
-                     zmq_strerror(errno));
-            return -1;
-        }
-        /* IMMEDIATE: never queue a HELLO or ACK toward a writer that is
-         * not connected; both are simply sent again on the next beat. */
-        zmq_setsockopt(l->sock, ZMQ_IMMEDIATE, &one, sizeof one);
-        zmq_setsockopt(l->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-        if (zmq_connect(l->sock, src->peer) != 0) {
+        int rc = s_link_socket(n, l);
+        if (rc < 0) {
             snprintf(err, errlen, "cannot connect to %s at %s: %s", src->name,
-                     src->peer, zmq_strerror(errno));
+                     src->peer,
+                     rc == MM_ERR_CONFIG ? "no key" : mm_strerror(rc));
             return -1;
         }
     }
     return 0;
+}
+
+/*
+ * A new socket for a source down for FOLLOW_REOPEN_BEATS. ZeroMQ
+ * reconnects by itself after a connection drops, but not after a
+ * handshake that failed on the protocol (a process without keys, or of
+ * another mechanism, answered at the source's address): it gives that
+ * endpoint up for good. Without this, whoever held a source's port for a
+ * moment would cut us off from it until we restart.
+ */
+static void s_reopen(node_t *n, link_t *l)
+{
+    void *old = l->sock;
+    int rc = s_link_socket(n, l);
+    if (l->sock == NULL)
+        l->sock = old; /* the loop polls it: keep the old one, try later */
+    else
+        zmq_close(old);
+    log_event(rc < 0 ? LOG_ERROR : LOG_INFO, "reconnect",
+              "source=%s silent_ms=%lld error=\"%s\"", l->src->name,
+              (long long)(tp_now_ms() - l->heard_ms),
+              rc < 0 ? mm_strerror(rc) : "none");
 }
 
 /* Sends HELLO or ACK: our durable applied vector for the origins in
@@ -329,9 +365,10 @@ static void s_follow_message(node_t *n, link_t *l, const uint8_t *data,
         if (rc == 0)
             rc = wire_decode(data + off, flen, &m);
         if (rc < 0) {
-            log_event(LOG_WARN, "bad_stream_frame",
-                      "source=%s len=%zu offset=%zu error=\"%s\"", l->src->name,
-                      len, off, mm_strerror(rc));
+            static log_limit_t limit;
+            log_limited(&limit, LOG_WARN, "bad_stream_frame",
+                        "source=%s len=%zu offset=%zu error=\"%s\"",
+                        l->src->name, len, off, mm_strerror(rc));
             return;
         }
         s_follow_frame(n, l, &m, st);
@@ -408,11 +445,14 @@ void follow_tick(node_t *n)
             log_event(LOG_INFO, "source_down", "source=%s silent_ms=%lld",
                       l->src->name, (long long)(now - l->heard_ms));
             l->up = 0;
+            l->silent_from_ms = now;
         }
         if (!l->up && now - l->hello_ms >= dead)
             s_hello(n, l);
         else if (now - l->ack_ms >= hb)
             s_ack(n, l);
+        if (!l->up && now - l->silent_from_ms >= hb * FOLLOW_REOPEN_BEATS)
+            s_reopen(n, l);
         if (l->up && l->hello_ms && l->heard_ms >= l->hello_ms) {
             log_event(LOG_INFO, "source_up", "source=%s session=%llu",
                       l->src->name, (unsigned long long)l->session);

@@ -4,12 +4,13 @@
  *
  *     mm-rawsend ENDPOINT [--cmd N] [--version N] [--key S] [--key-size N]
  *                [--value-size N] [--klen-field N] [--vlen-field N]
- *                [--truncate N] [--append N] [--garbage N]
+ *                [--truncate N] [--append N] [--garbage N] [--times N]
  *
  * It builds a frame (default: a PUT of key "k" with an empty value), then
  * overrides header fields or cuts/extends the bytes, sends it as one
- * message, and prints "ERROR <code> <message>" or the reply's command name.
- * Exit 0 if a reply came, 1 if none came within 2 s.
+ * message (--times N: N copies of it, for the log-limit test), and prints
+ * "ERROR <code> <message>" or the reply's command name (of the first
+ * reply). Exit 0 if a reply came, 1 if none came within 2 s.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +56,7 @@ int main(int argc, char **argv)
     }
     int cmd = WIRE_PUT, version = WIRE_VERSION;
     long key_size = -1, value_size = 0, klen_field = -1, vlen_field = -1;
-    long truncate_to = -1, append = 0, garbage = -1;
+    long truncate_to = -1, append = 0, garbage = -1, times = 1;
     const char *key = "k";
     for (int i = 2; i + 1 < argc; i += 2) {
         const char *o = argv[i], *v = argv[i + 1];
@@ -79,6 +80,8 @@ int main(int argc, char **argv)
             append = atol(v);
         else if (!strcmp(o, "--garbage"))
             garbage = atol(v);
+        else if (!strcmp(o, "--times"))
+            times = atol(v);
         else {
             fprintf(stderr, "mm-rawsend: unknown option %s\n", o);
             return 2;
@@ -111,9 +114,10 @@ int main(int argc, char **argv)
             len = (size_t)truncate_to;
     }
     void *ctx = zmq_ctx_new();
-    void *s = tp_socket(ctx, ZMQ_DEALER, 0, NULL);
+    void *s = tp_socket(ctx, ZMQ_DEALER, 0, NULL, TP_MAX_REPLY);
     zmq_connect(s, argv[1]);
-    zmq_send(s, buf, len, 0);
+    for (long i = 0; i < times; i++)
+        zmq_send(s, buf, len, 0);
     free(buf);
     zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
     int rc = 1;

@@ -60,7 +60,8 @@ typedef struct {
 struct load {
     load_opts_t o;
     config_t cfg;
-    void *ctx; /* the one ZeroMQ context every connection shares */
+    void *ctx;  /* the one ZeroMQ context every connection shares */
+    sec_t *sec; /* every connection's key pair (security = curve) */
     workload_t *wl;
     FILE *hist;
     client_t *clients;
@@ -98,10 +99,14 @@ load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,
                  zmq_strerror(errno));
         goto fail;
     }
+    /* With security = curve every connection is the first client's. */
+    l->sec = sec_new(&l->cfg, l->cfg.clients[0], err, errlen);
+    if (!l->sec)
+        goto fail;
     l->wl = workload_new(&l->o.work);
     l->clients = calloc((size_t)l->o.clients, sizeof *l->clients);
     l->payload = malloc((size_t)l->o.value_size + 64);
-    l->sampler = sampler_new(l->ctx, &l->cfg);
+    l->sampler = sampler_new(l->ctx, &l->cfg, l->sec);
     if (!l->wl || !l->clients || !l->payload || !l->sampler) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -139,6 +144,7 @@ void load_destroy(load_t **lp)
     sampler_destroy(&l->sampler);
     if (l->ctx)
         zmq_ctx_term(l->ctx); /* after every socket is closed */
+    sec_destroy(&l->sec);
     if (l->hist)
         fclose(l->hist);
     workload_destroy(&l->wl);
@@ -214,8 +220,8 @@ static mmc_t *s_conn(load_t *l, client_t *c, int t)
 {
     if (!c->conn[t]) {
         char err[256];
-        c->conn[t] =
-            mmc_connect(l->ctx, s_target_endpoint(l, t), err, sizeof err);
+        c->conn[t] = mmc_connect_as(l->ctx, s_target_endpoint(l, t), l->sec,
+                                    s_target_name(l, t), err, sizeof err);
         if (!c->conn[t])
             fprintf(stderr, "mm-load: %s\n", err);
         else if (l->o.first_reqid)

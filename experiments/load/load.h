@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "config.h"
+#include "security.h"
 #include "workload.h"
 
 #define LOAD_MAX_CLIENTS 256
@@ -40,8 +41,9 @@ typedef struct load load_t;
 /*
  * A run of opts against cfg (both copied; the strings in opts are
  * borrowed: valid until load_destroy()). Opens the history file. Returns
- * NULL with a message in err when out of memory or when the history file
- * cannot be written. Caller owns the returned
+ * NULL with a message in err when out of memory, when the history file
+ * cannot be written, or (security = curve) when the first client's key
+ * pair cannot be read. Caller owns the returned
  * object and destroys it with load_destroy().
  */
 load_t *load_new(const load_opts_t *opts, const config_t *cfg, char *err,

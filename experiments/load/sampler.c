@@ -11,17 +11,19 @@
 struct sampler {
     void *ctx;
     const config_t *cfg;
+    const sec_t *sec;
     mmc_t *conn[MM_MAX_NODES];
     int64_t pending[MM_MAX_NODES]; /* id of an unanswered STATUS, or 0 */
 };
 
-sampler_t *sampler_new(void *ctx, const config_t *cfg)
+sampler_t *sampler_new(void *ctx, const config_t *cfg, const sec_t *sec)
 {
     sampler_t *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     s->ctx = ctx;
     s->cfg = cfg;
+    s->sec = sec;
     return s;
 }
 
@@ -40,8 +42,8 @@ void sampler_ask(sampler_t *s, FILE *hist)
     for (int i = 0; i < s->cfg->nnodes; i++) {
         if (!s->conn[i]) {
             char err[256];
-            s->conn[i] =
-                mmc_connect(s->ctx, s->cfg->nodes[i].client, err, sizeof err);
+            s->conn[i] = mmc_connect_as(s->ctx, s->cfg->nodes[i].client, s->sec,
+                                        s->cfg->nodes[i].name, err, sizeof err);
             if (!s->conn[i])
                 continue;
         }

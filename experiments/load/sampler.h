@@ -12,17 +12,19 @@
 
 #include <stdio.h>
 #include "config.h"
+#include "security.h"
 #include "transport.h"
 
 typedef struct sampler sampler_t;
 
 /*
  * A sampler of cfg's nodes whose connections live in the ZeroMQ context
- * ctx. Both are borrowed: valid until sampler_destroy(). Returns NULL when
+ * ctx and connect with sec's keys. All three are borrowed: valid until
+ * sampler_destroy(). Returns NULL when
  * out of memory. Caller owns the returned object and destroys it with
  * sampler_destroy() (before terminating ctx).
  */
-sampler_t *sampler_new(void *ctx, const config_t *cfg);
+sampler_t *sampler_new(void *ctx, const config_t *cfg, const sec_t *sec);
 void sampler_destroy(sampler_t **s);
 
 /* Asks every node for its STATUS; writes a null sample to hist (may be

@@ -1,6 +1,7 @@
 """resp_probe.py - checks of the coordinator's RESP front that need exact
 control of the bytes on one connection: what a pipelined burst, a
-half-closed socket, an oversized value or a thousand idle clients get back.
+half-closed socket, an oversized value, a thousand idle clients or a
+hostile client get back.
 
     python3 resp_probe.py PORT CHECK [ARGS...]
 
@@ -204,6 +205,40 @@ def check_cap(port, cap, timeout_s):
           "closed after %d s; then SET works" % (cap, closed, timeout_s))
 
 
+def check_hostile(port):
+    """What an attacker sends gets an error, never a crash or a stall:
+    negative and huge lengths, random bytes, and slowloris clients that
+    send a command one byte at a time while a normal client is served."""
+    bad = [b"*1\r\n$-5\r\nhello\r\n", b"*1\r\n$99999999999999\r\n",
+           b"*99999999999999\r\n", b"*-7\r\nPING\r\n", b"$12\r\n",
+           bytes(range(256)) * 16]
+    for raw in bad:
+        c = Conn(port, timeout=5.0)
+        c.sock.sendall(raw)
+        try:
+            c.reply()  # an error, or nothing: both fine
+        except (EOFError, socket.timeout, ConnectionError, ValueError):
+            pass  # it hung up: fine too
+        c.close()
+        want(Conn(port).call("PING"), b"PONG", "PING after %r" % raw[:20])
+    slow = [Conn(port) for _ in range(50)]
+    cmd = b"*3\r\n$3\r\nSET\r\n$4\r\nslow\r\n$1\r\nx\r\n"
+    normal, worst = Conn(port), 0.0
+    for i in range(len(cmd) - 1):
+        for s in slow:
+            s.sock.sendall(cmd[i:i + 1])
+        t = time.time()
+        want(normal.call("PING"), b"PONG", "PING beside slowloris clients")
+        worst = max(worst, time.time() - t)
+        time.sleep(0.02)
+    for s in slow:
+        s.sock.sendall(cmd[-1:])
+        want(s.reply(), b"OK", "the slowloris SET once complete")
+    print("  hostile: %d bad inputs refused, PING still answered; 50 "
+          "slowloris clients: slowest PING %.0f ms" % (len(bad),
+                                                       worst * 1000))
+
+
 def main():
     port, check = int(sys.argv[1]), sys.argv[2]
     rest = [int(a) for a in sys.argv[3:]]
@@ -214,6 +249,7 @@ def main():
         "args": check_args,
         "idle": check_idle,
         "cap": check_cap,
+        "hostile": check_hostile,
     }[check](port, *rest)
 
 

@@ -24,7 +24,7 @@ static const char s_full[] = "; a test cluster\n"              /* 1 */
                              "liveness = 3\n"                  /* 8 */
                              "window = 100000\n"               /* 9 */
                              "cache_mb = 16\n"                 /* 10 */
-                             "\n"                              /* 11 */
+                             "security = curve\n"              /* 11 */
                              "[node m1]\n"                     /* 12 */
                              "role = master\n"                 /* 13 */
                              "id = 7\n"                        /* 14 */
@@ -33,7 +33,7 @@ static const char s_full[] = "; a test cluster\n"              /* 1 */
                              "clock_offset_ms = -1500\n"       /* 17 */
                              "[node r_1]\n"                    /* 18 */
                              "role = replica\n"                /* 19 */
-                             "client = ipc:///tmp/r1\n"        /* 20 */
+                             "client = tcp://[::1]:7301\n"     /* 20 */
                              "clock_offset_ms = 40\n";         /* 21 */
 
 /* The smallest valid file, to which the error tests add one mistake. */
@@ -75,6 +75,8 @@ static void a_good_file_parses_with_every_field(void **state)
     assert_int_equal(c.liveness, 3);
     assert_int_equal(c.window, 100000);
     assert_int_equal(c.cache_mb, 16);
+    assert_int_equal(c.security, SECURITY_CURVE);
+    assert_string_equal(config_security_name(c.security), "curve");
     assert_int_equal(c.nnodes, 2);
 
     assert_string_equal(c.nodes[0].name, "m1");
@@ -87,7 +89,7 @@ static void a_good_file_parses_with_every_field(void **state)
     assert_string_equal(c.nodes[1].name, "r_1");
     assert_int_equal(c.nodes[1].role, ROLE_REPLICA);
     assert_int_equal(c.nodes[1].id, 2); /* its place in the file */
-    assert_string_equal(c.nodes[1].client, "ipc:///tmp/r1");
+    assert_string_equal(c.nodes[1].client, "tcp://[::1]:7301");
     assert_string_equal(c.nodes[1].peer, "");
     assert_int_equal(c.nodes[1].clock_offset_ms, 40);
 }
@@ -106,6 +108,11 @@ static void defaults_apply_when_keys_are_left_out(void **state)
     assert_int_equal(c.liveness, 5);
     assert_int_equal(c.window, 4096);
     assert_int_equal(c.cache_mb, 64);
+    assert_int_equal(c.security, SECURITY_OFF);
+    assert_string_equal(c.keys, "run/mmlab/keys");
+    assert_int_equal(c.nclients, 1);
+    assert_string_equal(c.clients[0], "client");
+    assert_int_equal(c.max_connections, 1024);
     assert_int_equal(c.nnodes, 1);
     assert_int_equal(c.nodes[0].id, 1);
     assert_int_equal(c.nodes[0].clock_offset_ms, 0);
@@ -534,7 +541,9 @@ static void the_coordinator_section_parses_every_key(void **state)
                         "hold_ms = 500\n"
                         "max_clients = 100\n"
                         "idle_timeout_s = 0\n"
-                        "max_value = 4096\n",
+                        "max_value = 4096\n"
+                        "requirepass = pw\n"
+                        "suspect_ms = 0\n",
                &c);
     assert_true(c.coord.present);
     assert_string_equal(c.coord.client, "tcp://127.0.0.1:7100");
@@ -549,6 +558,8 @@ static void the_coordinator_section_parses_every_key(void **state)
     assert_int_equal(c.coord.max_clients, 100);
     assert_int_equal(c.coord.idle_timeout_s, 0);
     assert_int_equal(c.coord.max_value, 4096);
+    assert_string_equal(c.coord.requirepass, "pw");
+    assert_int_equal(c.coord.suspect_ms, 0);
     assert_string_equal(config_write_route_name(c.coord.write_route), "sticky");
     assert_string_equal(config_read_route_name(c.coord.read_route),
                         "least_lag");
@@ -566,6 +577,7 @@ static void coordinator_defaults_follow_the_cluster_shape(void **state)
     assert_int_equal(c.coord.pool_size, 4);
     assert_int_equal(c.coord.heartbeat_ms, 100);
     assert_int_equal(c.coord.missed, 3);
+    assert_int_equal(c.coord.suspect_ms, 2000);
     assert_int_equal(c.coord.hold_ms, 2000);
     assert_int_equal(c.coord.max_clients, 10000);
     assert_int_equal(c.coord.idle_timeout_s, 300);
@@ -580,11 +592,15 @@ static void coordinator_mistakes_are_reported_with_the_line(void **state)
                    "local.ini:5: [coordinator] needs a client endpoint, a "
                    "resp address, or both");
     s_assert_error(S_MASTER "[coordinator]\nresp = tcp://a:1\n",
-                   "local.ini:6: resp must be HOST:PORT (like "
-                   "127.0.0.1:6380), got 'tcp://a:1'");
+                   "local.ini:6: resp must be PORT or HOST:PORT (like "
+                   "127.0.0.1:6380) with a port of 1 to 65535, got "
+                   "'tcp://a:1'");
     s_assert_error(S_MASTER "[coordinator]\nresp = a:0\n",
-                   "local.ini:6: resp must be HOST:PORT (like "
-                   "127.0.0.1:6380), got 'a:0'");
+                   "local.ini:6: resp must be PORT or HOST:PORT (like "
+                   "127.0.0.1:6380) with a port of 1 to 65535, got 'a:0'");
+    s_assert_error(S_MASTER "[coordinator]\nresp = 65536\n",
+                   "local.ini:6: resp must be PORT or HOST:PORT (like "
+                   "127.0.0.1:6380) with a port of 1 to 65535, got '65536'");
     s_assert_error(S_MASTER "[coordinator]\nread_route = fastest\n",
                    "local.ini:6: read_route must be round_robin, least_lag, "
                    "ryw or primary, got 'fastest'");
@@ -612,6 +628,121 @@ static void coordinator_mistakes_are_reported_with_the_line(void **state)
     s_assert_error("[coordinator]\nresp = a:1\nwrite_route = home\n" S_PS,
                    "local.ini:3: write_route must be primary in a "
                    "primary-standby cluster: only the primary takes writes");
+}
+
+/* ---- Endpoints, security and limits ---------------------------------- */
+
+#define S_NODE_CLIENT(ep)                                                      \
+    "[node m1]\nrole = master\nclient = " ep "\npeer = tcp://a:2\n"
+
+static void endpoints_must_be_tcp_host_and_a_port_from_1_to_65535(void **st)
+{
+    (void)st;
+    s_assert_error(S_NODE_CLIENT("tcp://127.0.0.1:99999"),
+                   "local.ini:3: client port must be from 1 to 65535, got "
+                   "'99999' in 'tcp://127.0.0.1:99999'");
+    s_assert_error(S_NODE_CLIENT("tcp://127.0.0.1:0"),
+                   "local.ini:3: client port must be from 1 to 65535, got "
+                   "'0' in 'tcp://127.0.0.1:0'");
+    s_assert_error(S_NODE_CLIENT("tcp://127.0.0.1:71x1"),
+                   "local.ini:3: client port must be from 1 to 65535, got "
+                   "'71x1' in 'tcp://127.0.0.1:71x1'");
+    s_assert_error(S_NODE_CLIENT("tcp://127.0.0.1:"),
+                   "local.ini:3: client port must be from 1 to 65535, got "
+                   "'' in 'tcp://127.0.0.1:'");
+    s_assert_error(S_NODE_CLIENT("127.0.0.1:7101"),
+                   "local.ini:3: client must be tcp://HOST:PORT (like "
+                   "tcp://127.0.0.1:7101), got '127.0.0.1:7101'");
+    s_assert_error(S_NODE_CLIENT("ipc:///tmp/m1"),
+                   "local.ini:3: client must be tcp://HOST:PORT (like "
+                   "tcp://127.0.0.1:7101), got 'ipc:///tmp/m1'");
+    s_assert_error(S_NODE_CLIENT("inproc://M1"),
+                   "local.ini:3: client must be tcp://HOST:PORT (like "
+                   "tcp://127.0.0.1:7101), got 'inproc://M1'");
+    s_assert_error(S_NODE_CLIENT("inproc://"),
+                   "local.ini:3: client must be tcp://HOST:PORT (like "
+                   "tcp://127.0.0.1:7101), got 'inproc://'");
+    s_assert_error(S_NODE_CLIENT("tcp://*:7101"),
+                   "local.ini:3: client must name the address to bind, not "
+                   "'*' (every interface), got 'tcp://*:7101'");
+    s_assert_error(S_NODE_CLIENT("tcp://:7101"),
+                   "local.ini:3: client has no valid host in 'tcp://:7101' "
+                   "(an IPv4 address, a host name or [IPv6])");
+    s_assert_error("[node m1]\nrole = master\nclient = tcp://a:1\n"
+                   "peer = tcp://a:-2\n",
+                   "local.ini:4: peer port must be from 1 to 65535, got '-2' "
+                   "in 'tcp://a:-2'");
+    s_assert_error(S_MASTER "[coordinator]\nclient = tcp://h:65536\n",
+                   "local.ini:6: client port must be from 1 to 65535, got "
+                   "'65536' in 'tcp://h:65536'");
+}
+
+static void security_keys_and_clients_parse_and_default(void **state)
+{
+    config_t c;
+    (void)state;
+    s_parse_ok("[cluster]\nsecurity = curve\nkeys = /etc/mm/keys\n"
+               "clients = app, batch-1\nmax_connections = 64\n" S_MASTER,
+               &c);
+    assert_int_equal(c.security, SECURITY_CURVE);
+    assert_string_equal(c.keys, "/etc/mm/keys");
+    assert_int_equal(c.nclients, 2);
+    assert_string_equal(c.clients[0], "app");
+    assert_string_equal(c.clients[1], "batch-1");
+    assert_int_equal(c.max_connections, 64);
+    /* The keys live with the data unless the file says otherwise. */
+    s_parse_ok("[cluster]\ndata_dir = /srv/lab\n" S_MASTER, &c);
+    assert_string_equal(c.keys, "/srv/lab/keys");
+    s_assert_error("[cluster]\nsecurity = tls\n",
+                   "local.ini:2: security must be curve or off, got 'tls'");
+    s_assert_error("[cluster]\nclients = app, a/b\n",
+                   "local.ini:2: client name 'a/b' must be 1 to 31 letters, "
+                   "digits, '_' or '-'");
+    s_assert_error("[cluster]\nclients = admin\n",
+                   "local.ini:2: client name 'admin' is the admin's "
+                   "identity");
+    s_assert_error("[cluster]\nclients = app, app\n",
+                   "local.ini:2: client 'app' is listed twice");
+    s_assert_error("[cluster]\nmax_connections = 7\n",
+                   "local.ini:2: max_connections must be from 8 to 100000, "
+                   "got '7'");
+}
+
+static void a_node_cannot_take_a_key_identity_name(void **state)
+{
+    (void)state;
+    s_assert_error(S_MASTER "[node admin]\nrole = replica\n"
+                            "client = tcp://a:9\n",
+                   "local.ini:5: node name 'admin' is taken: coordinator, "
+                   "admin and the clients (client) have key files of that "
+                   "name");
+    s_assert_error("[cluster]\nclients = app\n" S_MASTER
+                   "[node app]\nrole = replica\nclient = tcp://a:9\n",
+                   "local.ini:7: node name 'app' is taken: coordinator, "
+                   "admin and the clients (app) have key files of that name");
+}
+
+static void a_resp_port_alone_binds_loopback(void **state)
+{
+    config_t c;
+    (void)state;
+    s_parse_ok(S_MASTER "[coordinator]\nresp = 6380\n", &c);
+    assert_string_equal(c.coord.resp, "127.0.0.1:6380");
+    assert_string_equal(c.coord.requirepass, "");
+}
+
+static void a_reachable_resp_front_needs_a_password(void **state)
+{
+    config_t c;
+    (void)state;
+    s_assert_error(S_MASTER "[coordinator]\nresp = 0.0.0.0:6380\n",
+                   "local.ini:6: resp 0.0.0.0:6380 can be reached from other "
+                   "machines, but no requirepass is set: anyone could write; "
+                   "set requirepass or bind 127.0.0.1");
+    s_parse_ok(S_MASTER "[coordinator]\nresp = 0.0.0.0:6380\n"
+                        "requirepass = s3cret\n",
+               &c);
+    assert_string_equal(c.coord.requirepass, "s3cret");
 }
 
 int main(void)
@@ -645,6 +776,11 @@ int main(void)
         cmocka_unit_test(the_coordinator_section_parses_every_key),
         cmocka_unit_test(coordinator_defaults_follow_the_cluster_shape),
         cmocka_unit_test(coordinator_mistakes_are_reported_with_the_line),
+        cmocka_unit_test(endpoints_must_be_tcp_host_and_a_port_from_1_to_65535),
+        cmocka_unit_test(security_keys_and_clients_parse_and_default),
+        cmocka_unit_test(a_node_cannot_take_a_key_identity_name),
+        cmocka_unit_test(a_resp_port_alone_binds_loopback),
+        cmocka_unit_test(a_reachable_resp_front_needs_a_password),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
