@@ -120,6 +120,10 @@ typedef struct {
     int cache_mb;       /* Berkeley DB cache per node (64) */
     ack_policy_t ack;   /* none (default), standby, all or quorum */
     int ack_timeout_ms; /* a write unconfirmed this long is "unknown" */
+    /* ack = standby with no standby attached: 0 (default) holds the
+     * writes, which end "outcome unknown"; 1 acknowledges them at once
+     * (degraded mode, counted as unprotected). masters/acks.c. */
+    int ack_unprotected;
     /* Emulated storage cost (0: none): each write a node applies, its own
      * or replicated, and each read it serves takes this long, sleeping, as
      * if the disk were that slow. On a machine whose cores every process

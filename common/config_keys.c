@@ -15,11 +15,25 @@
 #include "config_int.h"
 
 const char *const config__cluster_keys[CLUSTER_NKEYS] = {
-    "name",         "clock",           "durability",       "data_dir",
-    "heartbeat_ms", "liveness",        "window",           "cache_mb",
-    "ack",          "ack_timeout_ms",  "write_service_us", "read_service_us",
-    "log_retain",   "trace_lines",     "security",         "keys",
-    "clients",      "max_connections",
+    "name",
+    "clock",
+    "durability",
+    "data_dir",
+    "heartbeat_ms",
+    "liveness",
+    "window",
+    "cache_mb",
+    "ack",
+    "ack_timeout_ms",
+    "ack_unprotected",
+    "write_service_us",
+    "read_service_us",
+    "log_retain",
+    "trace_lines",
+    "security",
+    "keys",
+    "clients",
+    "max_connections",
 };
 const char *const config__node_keys[NODE_NKEYS] = {
     "role", "id", "client", "peer", "clock_offset_ms",
@@ -246,6 +260,16 @@ int config__cluster_key(parser_t *p, int k, const char *value)
     case KEY_ACK_TIMEOUT_MS:
         ret = s_parse_int(p, "ack_timeout_ms", value, 10, 600000, &v);
         c->ack_timeout_ms = (int)v;
+        break;
+    case KEY_ACK_UNPROTECTED:
+        if (strcmp(value, "yes") == 0)
+            c->ack_unprotected = 1;
+        else if (strcmp(value, "no") == 0)
+            c->ack_unprotected = 0;
+        else
+            return config__fail(p, p->line,
+                                "ack_unprotected must be yes or no, got '%s'",
+                                value);
         break;
     case KEY_WRITE_SERVICE_US:
         ret = s_parse_int(p, "write_service_us", value, 0, 1000000, &v);

@@ -385,9 +385,12 @@ int snapshot_stalled(const node_t *n, const follower_t *f, int64_t now_ms);
 
 /* Whether this node's writes wait for confirmations now. */
 int acks_wait(const node_t *n);
-/* ack = standby on a primary with a caught-up standby attached: replicas
- * are then fed only what a standby has (masters/stream.c). */
+/* ack = standby on a primary, strict or with a caught-up standby
+ * attached: writes wait for a standby, and replicas are fed only what a
+ * standby has (masters/stream.c). */
 int acks_sync_standby(const node_t *n);
+/* Whether a standby that has caught up is attached to this node. */
+int acks_standby_attached(const node_t *n);
 /* Whether the held queue has room for another batch of writes. */
 int acks_room(const node_t *n);
 /* Holds a committed write's reply until it is durable and, if confirm,

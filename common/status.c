@@ -156,8 +156,9 @@ static void s_acks(node_t *n)
         return;
     s_line(n, "ack=%s\n", acks_policy_name(n->cfg.ack));
     if (ps)
-        s_line(n, "sync_standby=%s\nstandby_acked=%llu\n",
+        s_line(n, "sync_standby=%s\nstandby_attached=%s\nstandby_acked=%llu\n",
                acks_sync_standby(n) ? "yes" : "no",
+               acks_standby_attached(n) ? "yes" : "no",
                (unsigned long long)p->standby_acked);
     else
         s_line(n, "confirmed=%llu\n", (unsigned long long)acks_confirmed(n));

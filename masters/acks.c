@@ -24,12 +24,21 @@
  * price of waiting: while a peer is unreachable, `all` turns every write
  * into "unknown", and `quorum` does once a majority is unreachable.
  *
- * The standby policy keeps the primary writable when no standby is
- * attached: only a standby that has once caught up counts (a standby still
- * copying the log would stall every write), and with none attached the
- * primary acknowledges at once and counts the write as unprotected
- * (degraded mode, shown in STATUS). `all` and `quorum` have no such mode:
- * they count the masters of the cluster file, attached or not.
+ * With `standby`, a primary that has no standby attached holds its writes
+ * all the same: they end "outcome unknown" until a standby comes (back)
+ * and applies them, and its replicas get nothing a standby lacks. This is
+ * the strict choice (PostgreSQL's synchronous_commit with a named standby
+ * waits the same way): a promoted standby then holds every acknowledged
+ * write, and no replica holds a write it lacks. `ack_unprotected = yes`
+ * is the other choice (MySQL's semi-synchronous replication falls back to
+ * asynchronous after a timeout): with no caught-up standby attached (a
+ * standby still copying the log would stall every write) the primary
+ * acknowledges at once, counts the write as unprotected (STATUS), and
+ * feeds the replicas at once. Such a write is lost if the primary dies
+ * before a standby has it, and the replicas that got it keep it after
+ * the failover: they diverge from the new primary (docs/results.md).
+ * `all` and `quorum` have no degraded mode: they count the masters of the
+ * cluster file, attached or not.
  *
  * Durability comes first. In a sync store a batch is committed before its
  * fsync has finished (group commit, common/store_flush.c), so every OK of
@@ -62,16 +71,22 @@ const char *acks_policy_name(ack_policy_t a)
     return "?";
 }
 
-int acks_sync_standby(const node_t *n)
+int acks_standby_attached(const node_t *n)
 {
-    if (n->cfg.ack != ACK_STANDBY || n->role != ROLE_PRIMARY)
-        return 0;
     for (int i = 0; i < MAX_FOLLOWERS; i++) {
         const follower_t *f = &n->stream.followers[i];
         if (f->used && f->standby && f->caught_up)
             return 1;
     }
     return 0;
+}
+
+int acks_sync_standby(const node_t *n)
+{
+    if (n->cfg.ack != ACK_STANDBY || n->role != ROLE_PRIMARY)
+        return 0;
+    /* Strict (the default): wait for a standby, attached or not. */
+    return !n->cfg.ack_unprotected || acks_standby_attached(n);
 }
 
 int acks_wait(const node_t *n)

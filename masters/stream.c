@@ -368,11 +368,11 @@ static uint64_t s_sendable(node_t *n, const follower_t *f, uint16_t o)
      * needs no wait. (In a nosync store both are what is committed.) */
     uint64_t hi = o == n->self->id ? store_durable(n->store, o)
                                    : store_applied(n->store, o);
-    /* With ack = standby and a standby attached, other followers get a
-     * write only once the standby has it: no replica holds a write a
-     * promoted standby would lack. With no standby attached (degraded
-     * mode, as right after a failover) replicas are fed at once, or
-     * reads from them would stay stale until a standby returned. */
+    /* With ack = standby, other followers get a write only once a
+     * standby has it: no replica holds a write a promoted standby would
+     * lack. Only in degraded mode (ack_unprotected = yes and no standby
+     * attached) are replicas fed at once, the price being replicas that
+     * may keep writes the next primary never had. */
     if (o == n->self->id && !f->standby && hi > n->acks.standby_acked &&
         acks_sync_standby(n))
         hi = n->acks.standby_acked;

@@ -81,7 +81,7 @@ void writer_flush(node_t *n)
             stream_backlog_committed(n, r->seq, now);
         if (r->seq && !wait && n->role == ROLE_PRIMARY &&
             n->cfg.ack == ACK_STANDBY)
-            n->acks.writes_unprotected++; /* no standby attached */
+            n->acks.writes_unprotected++; /* degraded: no standby */
         if (r->seq && (wait || r->seq > durable)) {
             /* Answered once durable here and, if wait, confirmed. */
             acks_hold(n, r, now / 1000, wait);

@@ -339,10 +339,28 @@ static void a_primary_standby_cluster_parses_with_ack_standby(void **state)
                      0);
     assert_int_equal(c.ack, ACK_STANDBY);
     assert_int_equal(c.ack_timeout_ms, 500);
+    assert_int_equal(c.ack_unprotected, 0); /* strict unless asked */
     assert_int_equal(c.nodes[0].role, ROLE_PRIMARY);
     assert_int_equal(c.nodes[1].role, ROLE_STANDBY);
     assert_true(config_role_streams(ROLE_STANDBY));
     assert_false(config_role_streams(ROLE_REPLICA));
+}
+
+static void ack_unprotected_yes_turns_on_degraded_mode(void **state)
+{
+    config_t c;
+    char err[256];
+    (void)state;
+    assert_int_equal(config_parse("[cluster]\nack = standby\n"
+                                  "ack_unprotected = yes\n" S_PS,
+                                  "ps.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.ack_unprotected, 1);
+    assert_int_equal(config_parse("[cluster]\nack = standby\n"
+                                  "ack_unprotected = no\n" S_PS,
+                                  "ps.ini", &c, err, sizeof err),
+                     0);
+    assert_int_equal(c.ack_unprotected, 0);
 }
 
 static void primaries_and_masters_do_not_mix(void **state)
@@ -358,6 +376,9 @@ static void primaries_and_masters_do_not_mix(void **state)
     s_assert_error("[cluster]\nack = standby\n" S_MASTER,
                    "local.ini:6: ack = standby needs a node with role = "
                    "standby");
+    s_assert_error("[cluster]\nack_unprotected = maybe\n",
+                   "local.ini:2: ack_unprotected must be yes or no, got "
+                   "'maybe'");
     s_assert_error("[cluster]\nack = majority\n",
                    "local.ini:2: ack must be none, standby, all or quorum, "
                    "got 'majority'");
@@ -766,6 +787,7 @@ int main(void)
         cmocka_unit_test(ack_all_and_quorum_wait_for_other_masters),
         cmocka_unit_test(service_times_default_to_zero_and_are_bounded),
         cmocka_unit_test(log_retain_defaults_to_100000_and_is_bounded),
+        cmocka_unit_test(ack_unprotected_yes_turns_on_degraded_mode),
         cmocka_unit_test(primaries_and_masters_do_not_mix),
         cmocka_unit_test(more_than_max_nodes_is_refused),
         cmocka_unit_test(numbers_must_be_whole_and_in_range),
