@@ -205,6 +205,37 @@ static int s_clients(parser_t *p, const char *value)
     return 0;
 }
 
+/* The [cluster] keys of security (docs/security.md). */
+static int s_security_key(parser_t *p, int k, const char *value)
+{
+    config_t *c = p->c;
+    long long v;
+    int ret = 0;
+
+    switch (k) {
+    case KEY_SECURITY:
+        if (strcmp(value, "curve") == 0)
+            c->security = SECURITY_CURVE;
+        else if (strcmp(value, "off") == 0)
+            c->security = SECURITY_OFF;
+        else
+            return config__fail(
+                p, p->line, "security must be curve or off, got '%s'", value);
+        break;
+    case KEY_KEYS:
+        ret = s_copy(p, "keys", value, c->keys, sizeof c->keys);
+        break;
+    case KEY_CLIENTS:
+        ret = s_clients(p, value);
+        break;
+    case KEY_MAX_CONNECTIONS:
+        ret = s_parse_int(p, "max_connections", value, 8, 100000, &v);
+        c->max_connections = (int)v;
+        break;
+    }
+    return ret;
+}
+
 int config__cluster_key(parser_t *p, int k, const char *value)
 {
     config_t *c = p->c;
@@ -299,24 +330,8 @@ int config__cluster_key(parser_t *p, int k, const char *value)
         ret = s_parse_int(p, "trace_lines", value, 0, 1000000, &v);
         c->trace_lines = (uint64_t)v;
         break;
-    case KEY_SECURITY:
-        if (strcmp(value, "curve") == 0)
-            c->security = SECURITY_CURVE;
-        else if (strcmp(value, "off") == 0)
-            c->security = SECURITY_OFF;
-        else
-            return config__fail(
-                p, p->line, "security must be curve or off, got '%s'", value);
-        break;
-    case KEY_KEYS:
-        ret = s_copy(p, "keys", value, c->keys, sizeof c->keys);
-        break;
-    case KEY_CLIENTS:
-        ret = s_clients(p, value);
-        break;
-    case KEY_MAX_CONNECTIONS:
-        ret = s_parse_int(p, "max_connections", value, 8, 100000, &v);
-        c->max_connections = (int)v;
+    default:
+        ret = s_security_key(p, k, value);
         break;
     }
     return ret;

@@ -191,6 +191,17 @@ int store_apply_local(store_t *s, const uint8_t *key, size_t klen,
     return s_apply(s, key, klen, rec, 1, out);
 }
 
+/* How a scan ends: the cursor closed; the number of entries visited, or
+ * the error (running off the end is no error). */
+static int s_scan_end(DBC *c, int ret, size_t count)
+{
+    if (ret == DB_NOTFOUND)
+        ret = 0;
+    if (c != NULL)
+        c->close(c);
+    return ret != 0 ? store__code(ret) : (int)count;
+}
+
 int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
                    store_visit_fn fn, void *arg)
 {
@@ -244,12 +255,8 @@ int store_log_scan(store_t *s, uint16_t origin, uint64_t from_seq, size_t max,
             break;
         ret = c->get(c, &k, &d, DB_NEXT);
     }
-    if (ret == DB_NOTFOUND)
-        ret = 0;
 fail:
-    if (c != NULL)
-        c->close(c);
-    return ret != 0 ? store__code(ret) : (int)count;
+    return s_scan_end(c, ret, count);
 }
 
 int store_scan(store_t *s, const uint8_t *after, size_t alen, size_t max,
@@ -294,10 +301,6 @@ int store_scan(store_t *s, const uint8_t *after, size_t alen, size_t max,
             break;
         ret = c->get(c, &k, &d, DB_NEXT);
     }
-    if (ret == DB_NOTFOUND)
-        ret = 0;
 fail:
-    if (c != NULL)
-        c->close(c);
-    return ret != 0 ? store__code(ret) : (int)count;
+    return s_scan_end(c, ret, count);
 }

@@ -164,7 +164,16 @@ static int s_write(const check_t *c, const char *dir, const char *name,
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The command line, once read. */
+typedef struct {
+    const char *history, *dumps, *nodes, *out;
+    const char *thresholds[MAX_THRESHOLDS];
+    int nth, quiet;
+} args_t;
+
+/* Reads the options into a and o. Returns -1 to go on, else the exit
+ * status (0 after --help, 2 for a usage error). */
+static int s_args(int argc, char **argv, args_t *a, check_opts_t *o)
 {
     static const struct option lo[] = {
         {"history", 1, 0, 'H'}, {"dumps", 1, 0, 'd'},
@@ -172,49 +181,45 @@ int main(int argc, char **argv)
         {"seed", 1, 0, 'S'},    {"threshold", 1, 0, 't'},
         {"out", 1, 0, 'o'},     {"quiet", 0, 0, 'q'},
         {"help", 0, 0, 'h'},    {0, 0, 0, 0}};
-    const char *history = NULL, *dumps = NULL, *nodes = NULL, *out = NULL;
-    const char *thresholds[MAX_THRESHOLDS];
-    int nth = 0, quiet = 0;
-    check_opts_t o = {0};
     int ch;
     while ((ch = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
         switch (ch) {
         case 'H':
-            history = optarg;
+            a->history = optarg;
             break;
         case 'd':
-            dumps = optarg;
+            a->dumps = optarg;
             break;
         case 'n':
-            nodes = optarg;
+            a->nodes = optarg;
             break;
         case 's':
-            o.scenario = optarg;
+            o->scenario = optarg;
             break;
         case 'S': {
             char *end;
             errno = 0;
-            o.seed = strtoull(optarg, &end, 10);
+            o->seed = strtoull(optarg, &end, 10);
             if (*end || errno || *optarg == '-') {
                 fprintf(stderr, "mm-check: --seed must be a number\n");
                 return 2;
             }
-            o.have_seed = 1;
+            o->have_seed = 1;
             break;
         }
         case 't':
-            if (nth == MAX_THRESHOLDS) {
+            if (a->nth == MAX_THRESHOLDS) {
                 fprintf(stderr, "mm-check: at most %d thresholds\n",
                         MAX_THRESHOLDS);
                 return 2;
             }
-            thresholds[nth++] = optarg;
+            a->thresholds[a->nth++] = optarg;
             break;
         case 'o':
-            out = optarg;
+            a->out = optarg;
             break;
         case 'q':
-            quiet = 1;
+            a->quiet = 1;
             break;
         case 'h':
             s_usage(stdout);
@@ -224,13 +229,24 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (!history || !dumps || !nodes || optind != argc) {
+    if (!a->history || !a->dumps || !a->nodes || optind != argc) {
         s_usage(stderr);
         return 2;
     }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    args_t a = {0};
+    check_opts_t o = {0};
+    int rc = s_args(argc, argv, &a, &o);
+    if (rc >= 0)
+        return rc;
+    const char *history = a.history, *dumps = a.dumps, *out = a.out;
     char nodebuf[1024], outbuf[4096], err[512];
     const char *names[MM_MAX_NODES];
-    snprintf(nodebuf, sizeof nodebuf, "%s", nodes);
+    snprintf(nodebuf, sizeof nodebuf, "%s", a.nodes);
     o.nodes = names;
     o.nnodes = s_split_nodes(nodebuf, names, MM_MAX_NODES);
     if (o.nnodes <= 0) {
@@ -254,8 +270,8 @@ int main(int argc, char **argv)
         return 2;
     }
     int status = 2;
-    for (int i = 0; i < nth; i++)
-        if (check_add_threshold(c, thresholds[i], err, sizeof err) < 0) {
+    for (int i = 0; i < a.nth; i++)
+        if (check_add_threshold(c, a.thresholds[i], err, sizeof err) < 0) {
             fprintf(stderr, "mm-check: %s\n", err);
             goto done;
         }
@@ -279,7 +295,7 @@ int main(int argc, char **argv)
         s_write(c, out, "lag.csv", check_write_lag_csv) < 0 ||
         s_write(c, out, "faults.csv", check_write_faults_csv) < 0)
         goto done;
-    if (!quiet)
+    if (!a.quiet)
         check_write_report(c, stdout);
     status = check_results(c)->passed ? 0 : 1;
 done:
