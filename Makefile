@@ -66,7 +66,7 @@ PROG_BINS := $(PROGRAMS:%=$(BIN)/%)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit cluster-test bench demo deps format format-check \
+.PHONY: all test unit cluster-test bench demo labs deps format format-check \
         clean help fuzz fuzz-smoke fuzz-build fuzz-seeds
 all: $(PROG_BINS)
 
@@ -82,6 +82,8 @@ help:
 	@echo "make fuzz-build build the harnesses into $(FUZZ_DIR)/ (clang)"
 	@echo "make fuzz-seeds rewrite the binary seeds in tests/fuzz/corpus/"
 	@echo "make bench      benchmarks; table on stdout, $(BUILD)/bench.json"
+	@echo "make demo       the headline experiments and reports/index.html"
+	@echo "make labs       every course lab's check (VARIANT=N: variant N)"
 	@echo "make format     clang-format every C file in place"
 	@echo "make format-check  fail if a C file is not clang-formatted"
 	@echo "make clean      remove build/"
@@ -195,6 +197,11 @@ bench: all
 
 demo: all
 	MM_BIN=$(abspath $(BIN)) experiments/demo
+
+# Every course lab's check, one after another (docs/teaching.md);
+# VARIANT=N gives every lab its variant N.
+labs: all
+	MM_BIN=$(abspath $(BIN)) experiments/lab all --variant $(or $(VARIANT),1)
 
 C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 format:

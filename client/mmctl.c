@@ -82,7 +82,11 @@ static int s_fail(const char *what, int rc, const wire_msg_t *reply)
         fprintf(stderr, "mmctl: %s: %.*s\n", what, (int)reply->vlen,
                 (const char *)reply->value);
     else if (rc == MM_ERR_TIMEOUT)
-        fprintf(stderr, "mmctl: %s: no reply (node down or busy?)\n", what);
+        fprintf(stderr,
+                "mmctl: %s: no reply: is the node running? "
+                "(experiments/cluster status FILE shows it; on a busy "
+                "machine try a longer --timeout MS)\n",
+                what);
     else
         fprintf(stderr, "mmctl: %s: %s\n", what, mm_strerror(rc));
     return 1;

@@ -97,7 +97,9 @@ static int s_read_key(const char *dir, const char *name, int secret,
     }
     fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        snprintf(err, errlen, "cannot read %s: %s (mmctl keygen makes it)",
+        snprintf(err, errlen,
+                 "cannot read %s: %s (experiments/cluster up makes the "
+                 "keys it lacks, as does mmctl --config FILE keygen)",
                  path, strerror(errno));
         return MM_ERR_CONFIG;
     }

@@ -26,8 +26,20 @@ static void s_on_signal(int sig)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out, "usage: mm-coordinator --config FILE [--ping] "
-                 "[--timeout MS]\n");
+    fprintf(out, "usage: mm-coordinator --config FILE [--ping] [--timeout MS]\n"
+                 "\n"
+                 "Runs the [coordinator] of the cluster file FILE in the "
+                 "foreground until\n"
+                 "SIGINT or SIGTERM: its ZeroMQ front (client endpoint) and "
+                 "its Redis-protocol\n"
+                 "front (resp address), routing, pooling, failure detection "
+                 "and promotion\n"
+                 "(docs/coordinator.md).\n"
+                 "  --config FILE   the cluster file (docs/config.md)\n"
+                 "  --ping          ask a running coordinator for a PONG and "
+                 "exit:\n"
+                 "                  0 when it answered, 1 when not\n"
+                 "  --timeout MS    how long --ping waits (default 1000)\n");
 }
 
 /* Asks the coordinator's ZeroMQ front for a PONG (as the first client,

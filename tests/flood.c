@@ -326,6 +326,33 @@ static int s_flood(const struct sockaddr_in *addr, const unsigned char *hs,
     return 0;
 }
 
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: mm-flood ENDPOINT [--connections N] [--hold-ms MS]\n"
+                 "                [--mechanism NULL|CURVE] [--probe ENDPOINT]\n"
+                 "       mm-flood ENDPOINT --announce BYTES [--send BYTES]\n"
+                 "                [--mechanism NULL|CURVE]\n"
+                 "\n"
+                 "What a hostile client does to a node's socket (ENDPOINT is "
+                 "tcp://HOST:PORT):\n"
+                 "  --connections N   open N raw ZMTP connections at once "
+                 "(default 1000)\n"
+                 "  --hold-ms MS      hold them MS ms, then close them "
+                 "(default 2000)\n"
+                 "  --mechanism M     the greeting's mechanism, NULL (default) "
+                 "or CURVE\n"
+                 "  --probe ENDPOINT  PING ENDPOINT every 10 ms throughout and "
+                 "report the\n"
+                 "                    longest wait\n"
+                 "  --announce BYTES  one connection that announces a message "
+                 "of BYTES bytes\n"
+                 "  --send BYTES      and sends that many of them (default: "
+                 "all)\n"
+                 "Prints one line of key=value results. Exit status: 0, 1 when "
+                 "the target\n"
+                 "cannot be reached, 2 for a usage error.\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *mechanism = "NULL", *probe_ep = NULL;
@@ -334,8 +361,12 @@ int main(int argc, char **argv)
     struct sockaddr_in addr;
     unsigned char hs[128];
 
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        s_usage(stdout);
+        return 0;
+    }
     if (argc < 2 || s_parse(argv[1], &addr) < 0) {
-        fprintf(stderr, "usage: see the comment at the top of flood.c\n");
+        s_usage(stderr);
         return 2;
     }
     for (int i = 2; i + 1 < argc; i += 2) {

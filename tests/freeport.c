@@ -12,14 +12,29 @@
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+static void s_usage(FILE *out)
+{
+    fprintf(out, "usage: mm-freeport N   (1 <= N <= 256)\n"
+                 "\n"
+                 "Prints N TCP ports of 127.0.0.1 that are free right now, "
+                 "one a line\n"
+                 "(experiments/mkcluster and the tests take their ports "
+                 "from it).\n");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        s_usage(stdout);
+        return 0;
+    }
     int n = argc == 2 ? atoi(argv[1]) : 0;
     if (n < 1 || n > 256) {
-        fprintf(stderr, "usage: mm-freeport N   (1 <= N <= 256)\n");
+        s_usage(stderr);
         return 2;
     }
     int fds[256];

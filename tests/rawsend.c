@@ -19,10 +19,39 @@
 #include "mmclient.h"
 #include "transport.h"
 
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mm-rawsend ENDPOINT [--cmd N] [--version N] [--key S]\n"
+            "                  [--key-size N] [--value-size N] "
+            "[--klen-field N]\n"
+            "                  [--vlen-field N] [--truncate N] [--append N]"
+            " [--garbage N]\n"
+            "\n"
+            "Sends one deliberately odd frame to the node at ENDPOINT and "
+            "prints the\n"
+            "reply (\"ERROR <code> <message>\" or the reply's command). "
+            "The frame is a\n"
+            "PUT of key \"k\" with an empty value unless the options "
+            "change it:\n"
+            "  --cmd N, --version N     the header's command and version\n"
+            "  --key S, --key-size N    the key, or a key of N bytes\n"
+            "  --value-size N           a value of N bytes\n"
+            "  --klen-field N, --vlen-field N   lengths the header claims\n"
+            "  --truncate N, --append N cut the frame to N bytes, or add N\n"
+            "  --garbage N              send N bytes that are no frame at all\n"
+            "Exit status: 0 when a reply came, 1 when none came within "
+            "2 s, 2 for a usage error.\n");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        s_usage(stdout);
+        return 0;
+    }
     if (argc < 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: see the comment at the top of rawsend.c\n");
+        s_usage(stderr);
         return 2;
     }
     int cmd = WIRE_PUT, version = WIRE_VERSION;

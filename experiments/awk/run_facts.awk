@@ -15,8 +15,11 @@
 #                      elapsed_ms=...): the write outage a failover costs
 #   conflicts_logged   the LWW conflicts logged (event=conflict lines) by
 #                      the node that logged the most
+#   snapshots_installed  the snapshots the nodes installed, all together
+#                      (event=snapshot_installed lines): a follower that
+#                      came back behind a truncated log
 # A fact the files do not hold is left out.
-BEGIN { writers = 0; replicas = 0; conflicts = -1 }
+BEGIN { writers = 0; replicas = 0; conflicts = -1; nodelogs = 0; snapshots = 0 }
 
 # field(name): the value of name=VALUE on the current line.
 function field(name,   i) {
@@ -28,7 +31,7 @@ function field(name,   i) {
 FNR == 1 {
     section = ""
     is_log = (FILENAME ~ /\.log$/)
-    if (is_log && FILENAME !~ /(coordinator|mm-load)\.log$/) count[FILENAME] += 0
+    if (is_log && FILENAME !~ /(coordinator|mm-load)\.log$/) { count[FILENAME] += 0; nodelogs++ }
 }
 
 # The cluster file.
@@ -59,6 +62,8 @@ is_log && FILENAME ~ /coordinator\.log$/ && /event=failover/ {
 
 # A node's log: its conflicts.
 is_log && FILENAME !~ /(coordinator|mm-load)\.log$/ && /event=conflict( |$)/ { count[FILENAME]++ }
+# ... and the snapshots it installed.
+is_log && FILENAME !~ /(coordinator|mm-load)\.log$/ && /event=snapshot_installed( |$)/ { snapshots++ }
 
 END {
     print "cluster.writers\t" writers
@@ -69,4 +74,5 @@ END {
     }
     for (f in count) if (count[f] > conflicts) conflicts = count[f]
     if (conflicts >= 0) print "conflicts_logged\t" conflicts
+    if (nodelogs > 0) print "snapshots_installed\t" snapshots
 }

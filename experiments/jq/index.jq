@@ -8,7 +8,10 @@
 # violations, stale, tput (ok writes per second), report (true when
 # report.html exists) and date. A sweep object has: rel, sweep (its name),
 # kind (its figure: tradeoff or lines), verdict, held and expected (its
-# expectations), variants, trials, report, figure and date.
+# expectations), variants, trials, report, figure and date. A lab
+# object (--slurpfile labs, from a lab's lab.json) has: rel, lab, title,
+# variant, seed, passed, failed, failing (the labels of the failed
+# checks), report and date.
 # experiments/index passes the reports directory, the time, whether it
 # drew the runs' trade-off figure, the sweep whose figure it copied
 # (headline), and the directories it could not read. index.html is
@@ -31,6 +34,12 @@ def run_row:
   + " | \(if .windows > 0 then .write_in_faults | pct else "no faults" end)"
   + " | \(.lost | count) | \(.stale | count) | \(.tput | count) | \(.date) |";
 
+def lab_row:
+  "| \(if .report then "[\(.rel | cell)](\(.rel | href)/report.html)" else "\(.rel | cell) (no report)" end)"
+  + " | **\(.lab | cell)** \(.title | cell) | \(.variant) | \(.seed)"
+  + " | \(if .failed == 0 then "✔ PASS" else "✘ FAIL" end) | \(.passed) of \(.passed + .failed)"
+  + " | \(if .failing == [] then "" else .failing | join("; ") | cell end) | \(.date) |";
+
 def sweep_row:
   "| \(if .report then "[\(.rel | cell)](\(.rel | href)/report.html)" else "\(.rel | cell) (no report)" end)"
   + " | **\(.sweep | cell)** | \(.verdict | verdict_cell) | \(.held) of \(.expected)"
@@ -39,11 +48,22 @@ def sweep_row:
 . as $runs
 | ($sweeps | sort_by([.sweep, .rel])) as $sw
 | ($sw | map(select(.rel == $headline)) | .[0]) as $head
+| ($labs | sort_by([.lab, .variant, .date, .rel])) as $lb
 | [
   "# mmlab runs",
   "",
-  "\($sw | length) sweeps and \($runs | length) runs in \($dir | code) (runs: \($runs | map(select(.verdict == "pass")) | length) pass, \($runs | map(select(.verdict == "fail")) | length) fail).",
+  "\(if $lb == [] then "" else "\($lb | length) lab checks, " end)\($sw | length) sweeps and \($runs | length) runs in \($dir | code) (runs: \($runs | map(select(.verdict == "pass")) | length) pass, \($runs | map(select(.verdict == "fail")) | length) fail).",
   "",
+  (if $lb == [] then empty else
+     "## Lab checks",
+     "",
+     "One row per `experiments/lab` run (docs/labs/): its checks passed, and the labels of those that failed. A lab is a small sweep: its report has every check with its numbers, and links the runs' own reports.",
+     "",
+     "| lab run | lab | variant | seed | verdict | checks passed | failed checks | date |",
+     "|---|---|--:|--:|---|--:|---|---|",
+     ($lb[] | lab_row),
+     ""
+   end),
   (if $head == null then empty else
      "## Four designs under the same faults",
      "",

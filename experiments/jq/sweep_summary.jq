@@ -8,7 +8,8 @@
 #   {variant, x, series, trial, seed, rel, summary, extra}
 # where summary is the run's summary.json as mm-check wrote it (absent when
 # the run left none) and extra holds what the driver read beside it:
-# coordinator (failover_ms, detect_ms, or null), conflicts_logged, cluster
+# coordinator (failover_ms, detect_ms, or null), conflicts_logged,
+# snapshots_installed, cluster
 # (the settings of its cluster.ini). Arguments: --arg name, description,
 # scenario, command, figure; loads (loadavg.tsv: "TIME<TAB>L1 L5 L15"
 # lines) and cores; --argjson order (the variant names, in order) and
@@ -38,6 +39,7 @@ def derived($extra):
   . + {violations: violations,
        coordinator: $extra.coordinator,
        conflicts_logged: $extra.conflicts_logged,
+       snapshots_installed: $extra.snapshots_installed,
        cluster: $extra.cluster}
   | .throughput.read_ok_per_s =
       (if (.throughput.ops_ok_per_s | type) == "number"
