@@ -109,6 +109,20 @@ static int s_valid_host(const char *h, size_t len)
                      "0123456789.-_") == len;
 }
 
+/* A key that is one of two words: *out = 1 for `one`, 0 for `zero`. */
+static int s_choice(parser_t *p, const char *key, const char *value,
+                    const char *one, const char *zero, int *out)
+{
+    if (strcmp(value, one) == 0)
+        *out = 1;
+    else if (strcmp(value, zero) == 0)
+        *out = 0;
+    else
+        return config__fail(p, p->line, "%s must be %s or %s, got '%s'", key,
+                            one, zero, value);
+    return 0;
+}
+
 /* A port: 1 to 65535, digits only. */
 static int s_valid_port(const char *p)
 {
@@ -122,13 +136,6 @@ static int s_valid_port(const char *p)
     return *end == '\0' && errno == 0 && port >= 1 && port <= 65535;
 }
 
-/*
- * A ZeroMQ endpoint a process binds or connects: tcp://HOST:PORT. The one
- * exception is inproc://NAME, a socket inside one process, which no other
- * process can reach: the tests and fuzzers that run a node inside their
- * own process use it (tests/inproc_node.h). No ipc://, which nothing
- * here tests.
- */
 /* An inproc name: one or more of a-z, 0-9, '-', '_' and '.'. (A loop, not
  * strspn: GCC's -fsanitize build warns about strspn and strlen past a
  * short constant it propagates into s_endpoint.) */
@@ -143,6 +150,13 @@ static int s_inproc_name(const char *s)
     return 1;
 }
 
+/*
+ * A ZeroMQ endpoint a process binds or connects: tcp://HOST:PORT. The one
+ * exception is inproc://NAME, a socket inside one process, which no other
+ * process can reach: the tests and fuzzers that run a node inside their
+ * own process use it (tests/inproc_node.h). No ipc://, which nothing
+ * here tests.
+ */
 static int s_endpoint(parser_t *p, const char *key, const char *value,
                       char *dst, size_t cap)
 {
@@ -210,17 +224,13 @@ static int s_security_key(parser_t *p, int k, const char *value)
 {
     config_t *c = p->c;
     long long v;
-    int ret = 0;
+    int ret = 0, on = 0;
 
     switch (k) {
     case KEY_SECURITY:
-        if (strcmp(value, "curve") == 0)
-            c->security = SECURITY_CURVE;
-        else if (strcmp(value, "off") == 0)
-            c->security = SECURITY_OFF;
-        else
-            return config__fail(
-                p, p->line, "security must be curve or off, got '%s'", value);
+        ret = s_choice(p, "security", value, "curve", "off", &on);
+        if (ret == 0)
+            c->security = on ? SECURITY_CURVE : SECURITY_OFF;
         break;
     case KEY_KEYS:
         ret = s_copy(p, "keys", value, c->keys, sizeof c->keys);
@@ -240,7 +250,7 @@ int config__cluster_key(parser_t *p, int k, const char *value)
 {
     config_t *c = p->c;
     long long v;
-    int ret = 0;
+    int ret = 0, on = 0;
 
     switch (k) {
     case KEY_NAME:
@@ -257,14 +267,9 @@ int config__cluster_key(parser_t *p, int k, const char *value)
                                 "clock must be hlc or wall, got '%s'", value);
         break;
     case KEY_DURABILITY:
-        if (strcmp(value, "sync") == 0)
-            c->durability = STORE_SYNC;
-        else if (strcmp(value, "nosync") == 0)
-            c->durability = STORE_NOSYNC;
-        else
-            return config__fail(p, p->line,
-                                "durability must be sync or nosync, got '%s'",
-                                value);
+        ret = s_choice(p, "durability", value, "sync", "nosync", &on);
+        if (ret == 0)
+            c->durability = on ? STORE_SYNC : STORE_NOSYNC;
         break;
     case KEY_DATA_DIR:
         ret = s_copy(p, "data_dir", value, c->data_dir, sizeof c->data_dir);
@@ -305,14 +310,8 @@ int config__cluster_key(parser_t *p, int k, const char *value)
         c->ack_timeout_ms = (int)v;
         break;
     case KEY_ACK_UNPROTECTED:
-        if (strcmp(value, "yes") == 0)
-            c->ack_unprotected = 1;
-        else if (strcmp(value, "no") == 0)
-            c->ack_unprotected = 0;
-        else
-            return config__fail(p, p->line,
-                                "ack_unprotected must be yes or no, got '%s'",
-                                value);
+        ret = s_choice(p, "ack_unprotected", value, "yes", "no",
+                       &c->ack_unprotected);
         break;
     case KEY_WRITE_SERVICE_US:
         ret = s_parse_int(p, "write_service_us", value, 0, 1000000, &v);
@@ -460,13 +459,7 @@ int config__coord_key(parser_t *p, int k, const char *value)
                 value);
         break;
     case KEY_C_POOL:
-        if (strcmp(value, "on") == 0)
-            c->pool = 1;
-        else if (strcmp(value, "off") == 0)
-            c->pool = 0;
-        else
-            return config__fail(p, p->line, "pool must be on or off, got '%s'",
-                                value);
+        ret = s_choice(p, "pool", value, "on", "off", &c->pool);
         break;
     case KEY_C_POOL_SIZE:
         ret = s_parse_int(p, "pool_size", value, 1, 64, &v);
